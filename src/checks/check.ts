@@ -1,0 +1,44 @@
+/**
+ * The contract every check implements: a pure function from (object, parameters, context) to
+ * findings, each with an optional fix. No I/O, no clocks, no globals: the context carries what
+ * the cluster knows and the evaluation time.
+ */
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import type { CheckContext, CheckFinding, KubeObject, ResourceKind } from '../engine/types.js';
+
+/** A problem with a check's parameters beyond what the schema can say (a CIDR that won't parse). */
+export interface ParamProblem {
+  /** Path below `params`, as segments: `['allowedCidrs', 2]`. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+export interface CheckDefinition<P extends TObject = TObject> {
+  /** Stable id used by rule files in `check:`. */
+  readonly id: string;
+  /** One line: what the check protects against. */
+  readonly summary: string;
+  /** Object kinds the check reads; the engine only calls it for these. */
+  readonly kinds: readonly ResourceKind[];
+  /** Whether findings can carry a fix, so a rule may set `mutate: true`. */
+  readonly canMutate: boolean;
+  /** JSON Schema of `params`, with defaults; published in the rule-file schema. */
+  readonly params: P;
+  /** Semantic checks of parameters that a schema cannot express, run once at load time. */
+  readonly validateParams?: (params: Static<P>) => readonly ParamProblem[];
+  /** Finds the problems in one object. Must not throw on any input. */
+  readonly evaluate: (object: KubeObject, params: Static<P>, context: CheckContext) => readonly CheckFinding[];
+}
+
+/** Defines a check with its parameter types inferred from the schema. */
+export function defineCheck<P extends TObject>(definition: CheckDefinition<P>): CheckDefinition<P> {
+  return definition;
+}
+
+/** A string restricted to a list of values, rendered as a plain JSON Schema `enum`. */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { default?: T[number]; description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export type AnyCheck = CheckDefinition<TObject>;
+export type { TSchema };

@@ -1,0 +1,51 @@
+/**
+ * deny-external-ips: `spec.externalIPs` makes every node accept traffic for those addresses, and
+ * whoever can set it can intercept traffic to any IP (CVE-2020-8554). Only addresses inside the
+ * rule's `allowedCidrs` are allowed.
+ */
+import { Type } from '@sinclair/typebox';
+import type { CheckFinding } from '../engine/types.js';
+import { list, specOf, str } from '../kube/read.js';
+import { parseRange, rangeContains, type IpRange } from '../net/cidr.js';
+import { defineCheck } from './check.js';
+
+const Params = Type.Object(
+  {
+    allowedCidrs: Type.Array(Type.String(), { default: [], description: 'Ranges that externalIPs may use. Empty: no externalIPs at all.' }),
+  },
+  { additionalProperties: false },
+);
+
+export default defineCheck({
+  id: 'deny-external-ips',
+  summary: 'Services must not set spec.externalIPs outside the allowed ranges (CVE-2020-8554).',
+  kinds: ['Service'],
+  canMutate: false,
+  params: Params,
+  validateParams(params) {
+    return params.allowedCidrs.flatMap((text, i) => {
+      const parsed = parseRange(text);
+      return parsed.ok ? [] : [{ path: ['allowedCidrs', i], message: `${JSON.stringify(text)} ${parsed.reason}` }];
+    });
+  },
+  evaluate(object, params) {
+    const findings: CheckFinding[] = [];
+    const allowed: IpRange[] = [];
+    for (const text of params.allowedCidrs) {
+      const parsed = parseRange(text);
+      if (parsed.ok) allowed.push(parsed.range);
+    }
+    const where = allowed.length > 0 ? `use an address inside ${params.allowedCidrs.join(', ')}` : 'remove spec.externalIPs and use a LoadBalancer or Ingress';
+    list(specOf(object).externalIPs).forEach((value, i) => {
+      const path = `spec.externalIPs[${i}]`;
+      const text = str(value) ?? JSON.stringify(value) ?? '';
+      const parsed = parseRange(text);
+      if (!parsed.ok) {
+        findings.push({ path, message: `${path}: ${JSON.stringify(value)} ${parsed.reason}; ${where}` });
+      } else if (!allowed.some((range) => rangeContains(range, parsed.range))) {
+        findings.push({ path, message: `${path}: external IP ${JSON.stringify(text)} is not allowed; ${where}` });
+      }
+    });
+    return findings;
+  },
+});

@@ -1,0 +1,35 @@
+/**
+ * external-traffic-policy-local: a Service that allowlists client networks must keep client
+ * addresses, or the allowlist is compared with node addresses instead. With the default
+ * `externalTrafficPolicy: Cluster`, kube-proxy SNATs traffic to the node's address
+ * (https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip).
+ *
+ * The API server defaults the field to `Cluster` before admission webhooks run, so the fix must
+ * replace an existing value, not only add a missing one.
+ */
+import { Type } from '@sinclair/typebox';
+import { isRecord, specOf, str } from '../kube/read.js';
+import { isLoadBalancer, serviceSourceLists } from '../kube/source-ranges.js';
+import { defineCheck } from './check.js';
+
+export default defineCheck({
+  id: 'external-traffic-policy-local',
+  summary: 'Services that allowlist sources must use externalTrafficPolicy: Local so the allowlist sees real client addresses.',
+  kinds: ['Service'],
+  canMutate: true,
+  params: Type.Object({}, { additionalProperties: false }),
+  evaluate(object) {
+    if (!isLoadBalancer(object) || serviceSourceLists(object).length === 0) return [];
+    const spec = specOf(object);
+    const current = str(spec.externalTrafficPolicy);
+    if (current === 'Local') return [];
+    const shown = current === undefined ? 'is not set (Cluster)' : `is ${JSON.stringify(current)}`;
+    return [
+      {
+        path: 'spec.externalTrafficPolicy',
+        message: `spec.externalTrafficPolicy ${shown}, so the source allowlist sees node addresses instead of clients; set it to "Local"`,
+        fix: isRecord(object.spec) ? [{ op: 'externalTrafficPolicy' in spec ? 'replace' : 'add', path: '/spec/externalTrafficPolicy', value: 'Local' }] : undefined,
+      },
+    ];
+  },
+});

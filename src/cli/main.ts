@@ -1,0 +1,98 @@
+/**
+ * The `perimeter` command. Each subcommand is a thin adapter: parse arguments, call the engine or
+ * the server, print. Exit codes: 0 nothing denied, 1 something denied, 2 usage or input errors.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ManifestReadError } from '../manifests/read.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../report/format.js';
+import { loadRuleDirectory, RuleLoadError } from '../rules/load.js';
+import { runCheck } from './check.js';
+import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
+import { defaultRulesDir } from './rules-dir.js';
+
+const USAGE = `Usage: perimeter <command> [options]
+
+Commands:
+  check [--rules DIR] [-o table|json] FILE... | -
+      Judge manifests (YAML or JSON, multi-document, kind: List) against the rules.
+      Exit 0 when nothing is denied, 1 when something is, 2 on bad input or rules.
+  lint-rules [DIR]
+      Validate rule files alone. Exit 0 when valid, 2 when not.
+
+Options:
+  --rules DIR     Rule directory (default: ./rules if present, else the shipped rules)
+  -o, --output    Output format: table (default) or json
+  -h, --help      Show this help
+  -v, --version   Show the version
+`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: readonly string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function outputFormat(value: string | boolean | undefined): OutputFormat {
+  const format = typeof value === 'string' ? value : 'table';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--output must be one of: ${OUTPUT_FORMATS.join(', ')} (got "${format}")`);
+  return format as OutputFormat;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function dispatch(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check': {
+      const { values, positionals } = parse(rest, { rules: { type: 'string' }, output: { type: 'string', short: 'o' } });
+      if (positionals.length === 0) throw new UsageError('check needs at least one FILE, or - for standard input');
+      return runCheck({ rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output: outputFormat(values.output), files: positionals }, io);
+    }
+    case 'lint-rules': {
+      const { positionals } = parse(rest, {});
+      if (positionals.length > 1) throw new UsageError('lint-rules takes one directory');
+      const directory = positionals[0] ?? defaultRulesDir();
+      const ruleSet = await loadRuleDirectory(directory);
+      io.stdout(`${directory}: ${ruleSet.rules.length} rules valid (mode ${ruleSet.mode})\n`);
+      return EXIT.OK;
+    }
+    case '-v':
+    case '--version':
+      io.stdout(`${version()}\n`);
+      return EXIT.OK;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      io.stdout(USAGE);
+      return command === undefined ? EXIT.USAGE : EXIT.OK;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** Runs the CLI and returns its exit code; every user-caused error becomes a message and 2. */
+export async function runCli(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`perimeter: ${error.message}\n\n${USAGE}`);
+      return EXIT.USAGE;
+    }
+    if (error instanceof RuleLoadError || error instanceof ManifestReadError) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    throw error;
+  }
+}

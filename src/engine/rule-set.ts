@@ -1,0 +1,65 @@
+/**
+ * A loaded, validated rule set, indexed by kind at load time so that an object of a kind no
+ * rule reads costs one map lookup, however many rules there are.
+ */
+import type { AnyCheck } from '../checks/check.js';
+import type { Enforcement, Mode } from './types.js';
+
+/** Where a rule or setting was written, for messages that send the reader to the line. */
+export interface Origin {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** One exemption: objects it matches are not judged by the rule (or, set-wide, by any rule). */
+export interface Exemption {
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly reason: string;
+  /** `YYYY-MM-DD`; the exemption applies through that day (UTC) and not after. */
+  readonly expires?: string;
+  readonly origin: Origin;
+  /** Whether it covers an object with this namespace and name at `now`. */
+  readonly matches: (namespace: string, name: string, now: Date) => boolean;
+}
+
+export interface Rule {
+  readonly id: string;
+  readonly description: string;
+  readonly check: AnyCheck;
+  readonly enforcement: Enforcement;
+  readonly mutate: boolean;
+  /** Parameters with defaults filled in, validated against the check's schema. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly exclude: readonly Exemption[];
+  readonly origin: Origin;
+}
+
+export interface RuleSet {
+  readonly mode: Mode;
+  readonly rules: readonly Rule[];
+  /** Exemptions that apply to every rule. */
+  readonly exclude: readonly Exemption[];
+  /** Rules that read objects of this kind, in rule order. */
+  rulesFor(kind: string): readonly Rule[];
+}
+
+const NO_RULES: readonly Rule[] = Object.freeze([]);
+
+export function createRuleSet(mode: Mode, rules: readonly Rule[], exclude: readonly Exemption[]): RuleSet {
+  const byKind = new Map<string, Rule[]>();
+  for (const rule of rules) {
+    for (const kind of rule.check.kinds) {
+      const forKind = byKind.get(kind) ?? [];
+      forKind.push(rule);
+      byKind.set(kind, forKind);
+    }
+  }
+  return {
+    mode,
+    rules,
+    exclude,
+    rulesFor: (kind) => byKind.get(kind) ?? NO_RULES,
+  };
+}

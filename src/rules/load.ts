@@ -1,0 +1,294 @@
+/**
+ * Loads rule files: YAML parsed with positions, validated against the published schema, checked
+ * for what a schema cannot say (duplicate ids, mutate on a check that cannot patch, CIDRs in
+ * parameters), then compiled into an indexed rule set. Every problem is reported with file, line
+ * and column; nothing half-valid is ever returned.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { Ajv, type ErrorObject } from 'ajv';
+import { default as addFormatsModule } from 'ajv-formats';
+import picomatch from 'picomatch';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ParamProblem } from '../checks/check.js';
+import { CHECKS_BY_ID } from '../checks/index.js';
+import { createRuleSet, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
+import type { Enforcement, Mode } from '../engine/types.js';
+import { buildRulesSchema } from './schema.js';
+
+/** One thing wrong in a rule file, with where. */
+export interface RuleProblem extends Origin {
+  readonly message: string;
+}
+
+export function formatProblem(problem: RuleProblem): string {
+  return `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`;
+}
+
+/** Thrown when a rule set cannot be loaded; `problems` lists every error found. */
+export class RuleLoadError extends Error {
+  readonly code = 'PERIMETER_RULES_INVALID';
+  constructor(readonly problems: readonly RuleProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'RuleLoadError';
+  }
+}
+
+/** A rule file's name (as shown in messages) and its text. */
+export interface RuleFileSource {
+  readonly file: string;
+  readonly text: string;
+}
+
+type Segment = string | number;
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the import is the module object.
+const addFormats = addFormatsModule.default;
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+addFormats(ajv, ['date']);
+const validateFile = ajv.compile(buildRulesSchema());
+
+interface RawExemption {
+  namespace?: string;
+  name?: string;
+  reason: string;
+  expires?: string;
+}
+interface RawRule {
+  id: string;
+  description: string;
+  check: string;
+  enforcement: Enforcement;
+  mutate?: boolean;
+  params?: Record<string, unknown>;
+  exclude?: RawExemption[];
+}
+interface RawFile {
+  mode?: Mode;
+  exclude?: RawExemption[];
+  rules?: RawRule[];
+}
+
+/** Positions inside one parsed file. */
+class Locator {
+  constructor(
+    private readonly file: string,
+    private readonly document: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** The position of the value at `segments`, or of its key when `atKey`; the deepest existing node otherwise. */
+  at(segments: readonly Segment[], atKey = false): Origin {
+    let node: unknown = this.document.contents;
+    let found: Node | undefined = node as Node | undefined;
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i];
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+        if (pair === undefined) break;
+        next = atKey && i === segments.length - 1 ? pair.key : pair.value;
+      } else if (isSeq(node)) {
+        next = node.items[Number(segment)];
+      } else break;
+      if (next === undefined || next === null) break;
+      node = next;
+      found = next as Node;
+    }
+    return this.position(found?.range?.[0] ?? 0);
+  }
+
+  position(offset: number): Origin {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, column: col };
+  }
+}
+
+/** `rules[0].params.minPrefixLengthV4`, or relative to the rule when inside one. */
+function displayPath(segments: readonly Segment[]): string {
+  let out = '';
+  for (const segment of segments) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  return out;
+}
+
+function segmentsOf(instancePath: string): Segment[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** Words for one schema error, e.g. "must be an integer 0..32". */
+function describeSchemaError(error: ErrorObject): string | undefined {
+  const schema = (error.parentSchema ?? {}) as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'if':
+      return undefined; // the failing `then` branch reports the real problem
+    case 'required':
+      return `is missing the required key "${String(error.params.missingProperty)}"`;
+    case 'additionalProperties': {
+      const allowed = Object.keys((schema.properties ?? {}) as object);
+      return `is not a known key${allowed.length > 0 ? ` (expected one of: ${allowed.join(', ')})` : ''}`;
+    }
+    case 'enum':
+      return `must be one of: ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'format':
+      return error.params.format === 'date' ? 'must be a date written YYYY-MM-DD' : `must be a ${String(error.params.format)}`;
+    case 'pattern':
+      return `must be lowercase letters, digits and "-" (pattern ${String(error.params.pattern)})`;
+    case 'type':
+    case 'minimum':
+    case 'maximum':
+      if (schema.type === 'integer' && typeof schema.minimum === 'number' && typeof schema.maximum === 'number') {
+        return `must be an integer ${schema.minimum}..${schema.maximum}`;
+      }
+      return error.message;
+    case 'anyOf':
+      return 'must be a port number (1..65535) or a port name';
+    default:
+      return error.message;
+  }
+}
+
+/** Places an error path inside a rule relative to it: "params.x ... (rule no-open-sources)". */
+function describeAt(data: RawFile, segments: readonly Segment[], text: string): string {
+  if (segments[0] === 'rules' && typeof segments[1] === 'number') {
+    const id = data.rules?.[segments[1]]?.id;
+    if (typeof id === 'string' && id !== '') {
+      return segments.length > 2 ? `${displayPath(segments.slice(2))} ${text} (rule ${id})` : `rule ${id} ${text}`;
+    }
+  }
+  return segments.length === 0 ? `rule file ${text}` : `${displayPath(segments)} ${text}`;
+}
+
+function compileExemption(raw: RawExemption, origin: Origin): Exemption {
+  const namespaceMatches = raw.namespace === undefined ? () => true : picomatch(raw.namespace, { dot: true });
+  const nameMatches = raw.name === undefined ? () => true : picomatch(raw.name, { dot: true });
+  // The exemption covers the whole of its last day, in UTC.
+  const endsAt = raw.expires === undefined ? Number.POSITIVE_INFINITY : Date.parse(`${raw.expires}T00:00:00Z`) + 24 * 60 * 60 * 1000;
+  return {
+    ...(raw.namespace !== undefined ? { namespace: raw.namespace } : {}),
+    ...(raw.name !== undefined ? { name: raw.name } : {}),
+    reason: raw.reason,
+    ...(raw.expires !== undefined ? { expires: raw.expires } : {}),
+    origin,
+    matches: (namespace, name, now) => now.getTime() < endsAt && namespaceMatches(namespace) && nameMatches(name),
+  };
+}
+
+interface ParsedFile {
+  readonly data: RawFile;
+  readonly locate: Locator;
+}
+
+function parseFile(source: RuleFileSource, problems: RuleProblem[]): ParsedFile | undefined {
+  const lines = new LineCounter();
+  const document = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const locate = new Locator(source.file, document, lines);
+  if (document.errors.length > 0) {
+    for (const error of document.errors) problems.push({ ...locate.position(error.pos[0]), message: error.message.split('\n')[0] ?? error.message });
+    return undefined;
+  }
+  const data = (document.toJS() ?? {}) as unknown;
+  if (!validateFile(data)) {
+    for (const error of validateFile.errors ?? []) {
+      const text = describeSchemaError(error);
+      if (text === undefined) continue;
+      const segments = segmentsOf(error.instancePath);
+      const atKey = error.keyword === 'additionalProperties';
+      if (atKey) segments.push(String(error.params.additionalProperty));
+      problems.push({ ...locate.at(segments, atKey), message: describeAt(data as RawFile, segments, text) });
+    }
+    return undefined;
+  }
+  return { data: data as RawFile, locate };
+}
+
+function checkExemptions(list: readonly RawExemption[] | undefined, base: Segment[], parsed: ParsedFile, problems: RuleProblem[]): Exemption[] {
+  return (list ?? []).map((raw, i) => {
+    const at = [...base, i];
+    if (raw.namespace === undefined && raw.name === undefined) {
+      problems.push({ ...parsed.locate.at(at), message: describeAt(parsed.data, at, 'must name a namespace, a name, or both') });
+    }
+    return compileExemption(raw, parsed.locate.at(at));
+  });
+}
+
+function sortProblems(problems: RuleProblem[]): RuleProblem[] {
+  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+}
+
+/** Builds a rule set from rule-file texts. Throws `RuleLoadError` listing every problem. */
+export function parseRuleFiles(sources: readonly RuleFileSource[]): RuleSet {
+  const problems: RuleProblem[] = [];
+  const rules: Rule[] = [];
+  const exclude: Exemption[] = [];
+  let mode: { value: Mode; origin: Origin } | undefined;
+  const seenIds = new Map<string, Origin>();
+
+  for (const source of sources) {
+    const parsed = parseFile(source, problems);
+    if (parsed === undefined) continue;
+    const { data, locate } = parsed;
+    if (data.mode !== undefined) {
+      const origin = locate.at(['mode'], true);
+      if (mode !== undefined) problems.push({ ...origin, message: `mode is already set in ${mode.origin.file}:${mode.origin.line}:${mode.origin.column}; set it in one file only` });
+      else mode = { value: data.mode, origin };
+    }
+    exclude.push(...checkExemptions(data.exclude, ['exclude'], parsed, problems));
+
+    (data.rules ?? []).forEach((raw, i) => {
+      const origin = locate.at(['rules', i]);
+      const check = CHECKS_BY_ID.get(raw.check);
+      if (check === undefined) return; // unreachable: the schema only admits known checks
+      const earlier = seenIds.get(raw.id);
+      if (earlier !== undefined) {
+        problems.push({ ...locate.at(['rules', i, 'id']), message: `rule id "${raw.id}" is already used at ${earlier.file}:${earlier.line}:${earlier.column}` });
+      } else seenIds.set(raw.id, locate.at(['rules', i, 'id']));
+      if (raw.mutate === true && !check.canMutate) {
+        problems.push({ ...locate.at(['rules', i, 'mutate']), message: `mutate must be false: check ${check.id} has no fix to patch in (rule ${raw.id})` });
+      }
+      const params = Value.Default(check.params, structuredClone(raw.params ?? {})) as Record<string, unknown>;
+      const paramProblems: readonly ParamProblem[] = check.validateParams?.(params as never) ?? [];
+      for (const problem of paramProblems) {
+        const at: Segment[] = ['rules', i, 'params', ...problem.path];
+        problems.push({ ...locate.at(at), message: describeAt(data, at, problem.message) });
+      }
+      rules.push({
+        id: raw.id,
+        description: raw.description,
+        check,
+        enforcement: raw.enforcement,
+        mutate: raw.mutate ?? false,
+        params: Object.freeze(params),
+        exclude: checkExemptions(raw.exclude, ['rules', i, 'exclude'], parsed, problems),
+        origin,
+      });
+    });
+  }
+  if (problems.length > 0) throw new RuleLoadError(sortProblems(problems));
+  return createRuleSet(mode?.value ?? 'enforce', rules, exclude);
+}
+
+/** File names treated as rule files in a rules directory (not recursive: `tests/` is not rules). */
+export function isRuleFileName(name: string): boolean {
+  return name.endsWith('.yaml') || name.endsWith('.yml');
+}
+
+/** Reads every `*.yaml`/`*.yml` file of a directory, in name order, and builds the rule set. */
+export async function loadRuleDirectory(directory: string): Promise<RuleSet> {
+  let names: string[];
+  try {
+    names = (await readdir(directory, { withFileTypes: true })).filter((entry) => !entry.isDirectory() && isRuleFileName(entry.name)).map((entry) => entry.name);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (error as Error).message;
+    throw new RuleLoadError([{ file: directory, line: 0, column: 0, message: `cannot read the rules directory: ${reason}` }]);
+  }
+  names.sort();
+  if (names.length === 0) throw new RuleLoadError([{ file: directory, line: 0, column: 0, message: 'no rule files (*.yaml, *.yml) in this directory' }]);
+  const sources = await Promise.all(names.map(async (name) => ({ file: path.join(directory, name), text: await readFile(path.join(directory, name), 'utf8') })));
+  return parseRuleFiles(sources);
+}
