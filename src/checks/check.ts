@@ -30,9 +30,18 @@ export interface CheckDefinition<P extends TObject = TObject> {
   readonly evaluate: (object: KubeObject, params: Static<P>, context: CheckContext) => readonly CheckFinding[];
 }
 
-/** Defines a check with its parameter types inferred from the schema. */
-export function defineCheck<P extends TObject>(definition: CheckDefinition<P>): CheckDefinition<P> {
-  return definition;
+/**
+ * A check as the engine holds it: parameters are plain data at this level. The loader only ever
+ * passes parameters that passed `params` validation, which is what makes the erasure sound.
+ */
+export interface AnyCheck extends Omit<CheckDefinition, 'evaluate' | 'validateParams'> {
+  readonly validateParams?: (params: Readonly<Record<string, unknown>>) => readonly ParamProblem[];
+  readonly evaluate: (object: KubeObject, params: Readonly<Record<string, unknown>>, context: CheckContext) => readonly CheckFinding[];
+}
+
+/** Defines a check with its parameter types inferred from its schema, and registers it erased. */
+export function defineCheck<P extends TObject>(definition: CheckDefinition<P>): AnyCheck {
+  return definition as unknown as AnyCheck;
 }
 
 /** A string restricted to a list of values, rendered as a plain JSON Schema `enum`. */
@@ -40,5 +49,4 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
-export type AnyCheck = CheckDefinition<TObject>;
 export type { TSchema };

@@ -14,6 +14,6 @@ export const CHECKS: readonly AnyCheck[] = [
   noOpenEgress,
   egressDefaultDeny,
   denyExternalIps,
-] as unknown as readonly AnyCheck[];
+];
 
 export const CHECKS_BY_ID: ReadonlyMap<string, AnyCheck> = new Map(CHECKS.map((check) => [check.id, check]));

@@ -76,10 +76,12 @@ export default defineCheck({
     });
     // Judged across all rules that are not port-exempt, so `0.0.0.0/1` in one rule and
     // `128.0.0.0/1` in another are seen together. `except` lists do not narrow "everything".
-    for (const family of [4, 6] as const) {
+    // IPv6 first: `::/0` also contains every IPv4-mapped address, and one finding says it.
+    for (const family of [6, 4] as const) {
       if (unionSize(rangesOfFamily(ranges, family), family) !== FAMILY_SIZE[family]) continue;
       const single = ranges.findIndex((r) => rangesOfFamily([r], family).some((m) => m.prefixLength === 0));
       const path = single >= 0 ? (rangePaths[single] ?? 'spec.egress') : 'spec.egress';
+      if (findings.some((finding) => finding.path === path)) continue;
       const what = family === 4 ? '0.0.0.0/0' : '::/0';
       findings.push({ path, message: `${path}: egress reaches every ${family === 4 ? 'IPv4' : 'IPv6'} address (${what}); list the destination networks pods need${params.allowPorts.length > 0 ? ', or limit the rule to allowed ports' : ''} (an "except" list does not make this safe)` });
     }

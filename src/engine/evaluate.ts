@@ -108,7 +108,7 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   let current: KubeObject = object;
   const patch: PatchOperation[] = [];
   const mutations: Mutation[] = [];
-  const mutating = active.filter((rule) => rule.mutate);
+  const mutating = input.applyMutations === false ? [] : active.filter((rule) => rule.mutate);
   // Findings of the first mutation pass, reused by validation when nothing was patched.
   const firstPass = new Map<Rule, readonly CheckFinding[]>();
   // Each pass lets every mutating rule see the patches of the others; a fix removes its own

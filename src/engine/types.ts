@@ -107,4 +107,9 @@ export interface EvaluationInput {
   /** The request's namespace; falls back to `metadata.namespace`, then `default`. */
   readonly namespace?: string;
   readonly kind?: string;
+  /**
+   * Whether fixes may be patched in (default true). A validating webhook cannot patch, so it
+   * passes false and what would have been fixed counts as a finding at the rule's enforcement.
+   */
+  readonly applyMutations?: boolean;
 }

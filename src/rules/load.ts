@@ -252,7 +252,7 @@ export function parseRuleFiles(sources: readonly RuleFileSource[]): RuleSet {
         problems.push({ ...locate.at(['rules', i, 'mutate']), message: `mutate must be false: check ${check.id} has no fix to patch in (rule ${raw.id})` });
       }
       const params = Value.Default(check.params, structuredClone(raw.params ?? {})) as Record<string, unknown>;
-      const paramProblems: readonly ParamProblem[] = check.validateParams?.(params as never) ?? [];
+      const paramProblems: readonly ParamProblem[] = check.validateParams?.(params) ?? [];
       for (const problem of paramProblems) {
         const at: Segment[] = ['rules', i, 'params', ...problem.path];
         problems.push({ ...locate.at(at), message: describeAt(data, at, problem.message) });

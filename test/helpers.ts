@@ -1,0 +1,44 @@
+/** Builders for test objects and a way to run one check with its default parameters. */
+import { Value } from '@sinclair/typebox/value';
+import type { AnyCheck } from '../src/checks/check.js';
+import type { CheckContext, CheckFinding, ClusterView, KubeObject } from '../src/engine/types.js';
+
+export function service(spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop', ...metadata }, spec };
+}
+
+export function loadBalancer(spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): KubeObject {
+  return service({ type: 'LoadBalancer', ports: [{ port: 443 }], externalTrafficPolicy: 'Cluster', ...spec }, metadata);
+}
+
+export function ingress(annotations: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'app', namespace: 'shop', annotations, ...metadata },
+    spec: { ingressClassName: 'nginx', rules: [{ host: 'app.example.com' }] },
+  };
+}
+
+export function networkPolicy(spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): KubeObject {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np', namespace: 'shop', ...metadata }, spec };
+}
+
+export const DEFAULT_DENY_EGRESS = networkPolicy({ podSelector: {}, policyTypes: ['Egress'] }, { name: 'default-deny-egress' });
+
+/** A cluster view holding the given policies; `undefined` policies mean "cluster unavailable". */
+export function clusterWith(policies: readonly KubeObject[] | undefined): ClusterView {
+  return {
+    networkPoliciesIn: (namespace) =>
+      policies?.filter((p) => ((p.metadata as { namespace?: string } | undefined)?.namespace ?? 'default') === namespace),
+  };
+}
+
+export function contextFor(overrides: Partial<CheckContext> = {}): CheckContext {
+  return { namespace: 'shop', operation: 'CREATE', oldObject: undefined, cluster: clusterWith([]), now: new Date('2026-11-21T00:00:00Z'), ...overrides };
+}
+
+/** Runs a check the way the engine does: parameters defaulted from its schema. */
+export function runCheck(check: AnyCheck, object: KubeObject, params: Record<string, unknown> = {}, context: CheckContext = contextFor()): readonly CheckFinding[] {
+  return check.evaluate(object, Value.Default(check.params, structuredClone(params)) as Record<string, unknown>, context);
+}
