@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { CheckFinding, KubeObject } from '../engine/types.js';
 import { field, kindOf, list, specOf } from '../kube/read.js';
 import { ingressSourceLists, serviceSourceLists, type SourceEntry, type SourceList } from '../kube/source-ranges.js';
-import { blockSize, FAMILY_SIZE, mappedIPv4Part, parseRange, rangesOfFamily, unionSize, type IpFamily, type IpRange } from '../net/cidr.js';
+import { blockSize, FAMILY_SIZE, formatRange, mappedIPv4Part, parseRange, rangesOfFamily, unionSize, type IpFamily, type IpRange } from '../net/cidr.js';
 import { defineCheck } from './check.js';
 
 const Params = Type.Object(
@@ -41,7 +41,8 @@ function networkPolicySourceLists(policy: KubeObject): { lists: SourceList[]; op
 /** The entry as written, with its canonical form when that differs: `"::ffff:0:0/96" (0.0.0.0/0)`. */
 function describeRange(entry: SourceEntry, range: IpRange): string {
   const written = entry.text.trim();
-  return written === range.canonical ? `"${written}"` : `"${written}" (${range.canonical})`;
+  const canonical = formatRange(range);
+  return written === canonical ? `"${written}"` : `"${written}" (${canonical})`;
 }
 
 export default defineCheck({
@@ -95,7 +96,7 @@ export default defineCheck({
           const what = range.prefixLength === 0 ? `admits every ${FAMILY_NAME[family]} address` : `is broader than /${minPrefix[family]}`;
           findings.push({ path: entry.path, message: `${entry.path}: ${describeRange(entry, range)} ${what}; ${FIX_HINT} (${FAMILY_NAME[family]} prefixes of /${minPrefix[family]} or longer)` });
         } else if (mappedTooWide) {
-          findings.push({ path: entry.path, message: `${entry.path}: ${describeRange(entry, range)} contains the IPv4-mapped addresses ${mapped.canonical}, which is broader than /${minPrefix[4]}; ${FIX_HINT}` });
+          findings.push({ path: entry.path, message: `${entry.path}: ${describeRange(entry, range)} contains the IPv4-mapped addresses ${formatRange(mapped)}, which is broader than /${minPrefix[4]}; ${FIX_HINT}` });
         }
       }
       for (const family of [4, 6] as const) {

@@ -18,8 +18,6 @@ export interface IpRange {
   readonly last: bigint;
   /** Prefix length within its family (after IPv4-mapped ranges were turned into IPv4). */
   readonly prefixLength: number;
-  /** The range in canonical notation, e.g. `0.0.0.0/0` for `::ffff:0:0/96`. */
-  readonly canonical: string;
 }
 
 export type RangeParse = { readonly ok: true; readonly range: IpRange } | { readonly ok: false; readonly reason: string };
@@ -35,7 +33,7 @@ const V4_MAPPED_LAST = V4_MAPPED_FIRST + FAMILY_SIZE[4] - 1n;
 /**
  * Parsed ranges by their exact text. Allowlists repeat the same few strings across a whole
  * cluster, and ipaddr.js needs about a microsecond per parse; the cache is bounded so request
- * data can never grow it without limit (oldest entries are dropped first).
+ * data can never grow it without limit.
  */
 const PARSE_CACHE_LIMIT = 4096;
 const parseCache = new Map<string, RangeParse>();
@@ -50,7 +48,12 @@ function makeRange(family: IpFamily, network: bigint, prefixLength: number): IpR
   const hostBits = BigInt(FAMILY_BITS[family] - prefixLength);
   const first = (network >> hostBits) << hostBits;
   const last = first + (1n << hostBits) - 1n;
-  return { family, first, last, prefixLength, canonical: `${formatAddress(family, first)}/${prefixLength}` };
+  return { family, first, last, prefixLength };
+}
+
+/** The range in canonical notation, e.g. `0.0.0.0/0` for what was written `::ffff:0:0/96`. */
+export function formatRange(range: IpRange): string {
+  return `${formatAddress(range.family, range.first)}/${range.prefixLength}`;
 }
 
 function formatAddress(family: IpFamily, value: bigint): string {
@@ -96,10 +99,9 @@ export function parseRange(text: string): RangeParse {
   const cached = parseCache.get(text);
   if (cached !== undefined) return cached;
   const parsed = parseUncached(text);
-  if (parseCache.size >= PARSE_CACHE_LIMIT) {
-    const oldest = parseCache.keys().next();
-    if (oldest.done !== true) parseCache.delete(oldest.value);
-  }
+  // Dropping everything at the limit is cheaper than tracking age, and a working set of
+  // allowlist strings refills it within a few requests.
+  if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
   parseCache.set(text, parsed);
   return parsed;
 }
@@ -116,7 +118,7 @@ export function mappedIPv4Part(range: IpRange): IpRange | undefined {
   const size = last - first + 1n;
   // Intersections of two CIDR blocks are CIDR blocks, so the size is a power of two.
   const prefixLength = 32 - (size.toString(2).length - 1);
-  return { family: 4, first, last, prefixLength, canonical: `${formatAddress(4, first)}/${prefixLength}` };
+  return { family: 4, first, last, prefixLength };
 }
 
 /** How many distinct addresses of `family` the ranges admit together (overlaps counted once). */
