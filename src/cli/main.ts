@@ -8,6 +8,9 @@ import { ManifestReadError } from '../manifests/read.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../report/format.js';
 import { loadRuleDirectory, RuleLoadError } from '../rules/load.js';
 import { runCheck } from './check.js';
+import { runServe } from './serve.js';
+import { runWebhookConfig } from './webhook-config.js';
+import { CertificateError } from '../server/tls.js';
 import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
 import { defaultRulesDir } from './rules-dir.js';
 
@@ -19,6 +22,13 @@ Commands:
       Exit 0 when nothing is denied, 1 when something is, 2 on bad input or rules.
   lint-rules [DIR]
       Validate rule files alone. Exit 0 when valid, 2 when not.
+  serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
+      Serve the admission webhook over HTTPS (HTTP/2 and HTTP/1.1): POST /validate, /mutate;
+      GET /healthz, /readyz, /metrics. Without --tls-cert, a development CA and a certificate
+      for localhost are generated under .perimeter/. Rule and certificate files are watched.
+  webhook-config --url URL --ca-file FILE [--failure-policy Fail|Ignore] [--timeout-seconds 5]
+                 [--namespace perimeter] [--name perimeter]
+      Print Validating- and MutatingWebhookConfigurations for URL-based registration.
 
 Options:
   --rules DIR     Rule directory (default: ./rules if present, else the shipped rules)
@@ -28,6 +38,8 @@ Options:
 `;
 
 type Values = Record<string, string | boolean | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function parse(args: readonly string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
   try {
@@ -56,6 +68,45 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       const { values, positionals } = parse(rest, { rules: { type: 'string' }, output: { type: 'string', short: 'o' } });
       if (positionals.length === 0) throw new UsageError('check needs at least one FILE, or - for standard input');
       return runCheck({ rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output: outputFormat(values.output), files: positionals }, io);
+    }
+    case 'serve': {
+      const { values, positionals } = parse(rest, {
+        port: { type: 'string', default: '8443' },
+        host: { type: 'string', default: '0.0.0.0' },
+        rules: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
+      });
+      if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${String(values.port)}")`);
+      const logLevel = String(values['log-level']);
+      if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of: ${LOG_LEVELS.join(', ')}`);
+      return runServe(
+        {
+          port,
+          host: String(values.host),
+          rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(),
+          ...(values['tls-cert'] !== undefined ? { tlsCert: String(values['tls-cert']) } : {}),
+          ...(values['tls-key'] !== undefined ? { tlsKey: String(values['tls-key']) } : {}),
+          devCertDir: '.perimeter',
+          logLevel,
+        },
+        io,
+      );
+    }
+    case 'webhook-config': {
+      const { values, positionals } = parse(rest, {
+        url: { type: 'string' },
+        'ca-file': { type: 'string' },
+        'failure-policy': { type: 'string', default: 'Fail' },
+        'timeout-seconds': { type: 'string', default: '5' },
+        namespace: { type: 'string', default: 'perimeter' },
+        name: { type: 'string', default: 'perimeter' },
+      });
+      if (positionals.length > 0) throw new UsageError(`webhook-config takes no arguments (got "${positionals[0]}")`);
+      return runWebhookConfig(values, io);
     }
     case 'lint-rules': {
       const { positionals } = parse(rest, {});
@@ -89,7 +140,7 @@ export async function runCli(argv: readonly string[], io: CommandIO = processIO)
       io.stderr(`perimeter: ${error.message}\n\n${USAGE}`);
       return EXIT.USAGE;
     }
-    if (error instanceof RuleLoadError || error instanceof ManifestReadError) {
+    if (error instanceof RuleLoadError || error instanceof ManifestReadError || error instanceof CertificateError) {
       io.stderr(`${error.message}\n`);
       return EXIT.USAGE;
     }

@@ -278,8 +278,8 @@ export function isRuleFileName(name: string): boolean {
   return name.endsWith('.yaml') || name.endsWith('.yml');
 }
 
-/** Reads every `*.yaml`/`*.yml` file of a directory, in name order, and builds the rule set. */
-export async function loadRuleDirectory(directory: string): Promise<RuleSet> {
+/** Reads the rule files of a directory (every `*.yaml`/`*.yml`, in name order) without parsing them. */
+export async function readRuleDirectory(directory: string): Promise<RuleFileSource[]> {
   let names: string[];
   try {
     names = (await readdir(directory, { withFileTypes: true })).filter((entry) => !entry.isDirectory() && isRuleFileName(entry.name)).map((entry) => entry.name);
@@ -289,6 +289,15 @@ export async function loadRuleDirectory(directory: string): Promise<RuleSet> {
   }
   names.sort();
   if (names.length === 0) throw new RuleLoadError([{ file: directory, line: 0, column: 0, message: 'no rule files (*.yaml, *.yml) in this directory' }]);
-  const sources = await Promise.all(names.map(async (name) => ({ file: path.join(directory, name), text: await readFile(path.join(directory, name), 'utf8') })));
-  return parseRuleFiles(sources);
+  try {
+    return await Promise.all(names.map(async (name) => ({ file: path.join(directory, name), text: await readFile(path.join(directory, name), 'utf8') })));
+  } catch (error) {
+    // A file removed between listing and reading (an update in progress).
+    throw new RuleLoadError([{ file: directory, line: 0, column: 0, message: `cannot read a rule file: ${(error as Error).message}` }]);
+  }
+}
+
+/** Reads and builds the rule set of a directory. Throws `RuleLoadError` listing every problem. */
+export async function loadRuleDirectory(directory: string): Promise<RuleSet> {
+  return parseRuleFiles(await readRuleDirectory(directory));
 }

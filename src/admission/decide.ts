@@ -1,0 +1,104 @@
+/**
+ * Turns the engine's evaluation into an admission response. The HTTP layer never decides:
+ * it hands a parsed request here and sends back what comes out.
+ *
+ * - `/mutate` only patches. It never denies, so that the final word on an object belongs to
+ *   `/validate`, which the API server calls after every mutating webhook has run.
+ * - `/validate` cannot patch: what a mutating rule would have fixed counts as a finding at the
+ *   rule's enforcement (the object reached us unfixed, so the mutating call did not happen).
+ * - In audit mode neither denies nor patches; `/validate` reports what would have happened
+ *   (with mutations simulated) as warnings, prefixed so users know it is a dry run.
+ */
+import { evaluate, type EvaluationEnvironment } from '../engine/evaluate.js';
+import type { RuleSet } from '../engine/rule-set.js';
+import type { Evaluation, Finding, KubeObject } from '../engine/types.js';
+import { allowed, denied, withPatch, type AdmissionRequest, type AdmissionResponse } from './review.js';
+
+export type AdmissionRoute = 'validate' | 'mutate';
+
+/** Prefix of every warning, so users can tell who said it. */
+export const WARNING_PREFIX = 'perimeter';
+export const AUDIT_MODE_PREFIX = '[audit mode, not enforced]';
+/** kubectl prints warnings on one line each; long ones are cut to stay readable. */
+const MAX_WARNING_LENGTH = 240;
+
+export interface Decision {
+  readonly response: AdmissionResponse;
+  readonly evaluation: Evaluation;
+}
+
+function short(text: string): string {
+  return text.length <= MAX_WARNING_LENGTH ? text : `${text.slice(0, MAX_WARNING_LENGTH - 1)}…`;
+}
+
+function findingLine(finding: Finding): string {
+  return `[${finding.rule}] ${finding.message}`;
+}
+
+function objectLabel(request: AdmissionRequest): string {
+  const name = request.name ?? '';
+  return `${request.kind.kind} ${request.namespace ? `${request.namespace}/` : ''}${name}`.trim();
+}
+
+/** Verdict and audit-level findings, for the API server's audit log. */
+function auditAnnotations(evaluation: Evaluation): Record<string, string> {
+  const annotations: Record<string, string> = { verdict: evaluation.verdict };
+  const audited = evaluation.findings.filter((f) => f.enforcement === 'audit' || evaluation.dryRun);
+  if (audited.length > 0) annotations.findings = JSON.stringify(audited.map(({ rule, enforcement, path }) => ({ rule, enforcement, path })));
+  if (evaluation.dryRun) annotations.mode = 'audit';
+  return annotations;
+}
+
+function validateResponse(request: AdmissionRequest, evaluation: Evaluation): AdmissionResponse {
+  const warnings: string[] = [];
+  if (evaluation.dryRun) {
+    for (const finding of evaluation.findings) {
+      if (finding.enforcement === 'audit') continue;
+      const would = finding.enforcement === 'deny' ? 'would deny' : 'warning';
+      warnings.push(short(`${WARNING_PREFIX} ${AUDIT_MODE_PREFIX} ${would}: ${findingLine(finding)}`));
+    }
+    for (const mutation of evaluation.mutations) {
+      warnings.push(short(`${WARNING_PREFIX} ${AUDIT_MODE_PREFIX} would patch: [${mutation.rule}] ${mutation.message}`));
+    }
+  } else {
+    for (const finding of evaluation.findings) {
+      if (finding.enforcement === 'warn') warnings.push(short(`${WARNING_PREFIX}: ${findingLine(finding)}`));
+    }
+  }
+  let response: AdmissionResponse;
+  if (evaluation.verdict === 'deny') {
+    const lines = evaluation.findings.filter((f) => f.enforcement === 'deny').map(findingLine);
+    response = denied(request.uid, `perimeter denied ${objectLabel(request)}: ${lines.join('; ')}`);
+  } else {
+    response = allowed(request.uid);
+  }
+  if (warnings.length > 0) response.warnings = warnings;
+  response.auditAnnotations = auditAnnotations(evaluation);
+  return response;
+}
+
+function mutateResponse(request: AdmissionRequest, evaluation: Evaluation): AdmissionResponse {
+  const response = withPatch(allowed(request.uid), evaluation.patch);
+  if (evaluation.patch.length > 0) {
+    response.warnings = evaluation.mutations.map((m) => short(`${WARNING_PREFIX}: patched [${m.rule}] ${m.message}`));
+  }
+  return response;
+}
+
+/** Judges one admission request on one route. Never throws. */
+export function decide(route: AdmissionRoute, request: AdmissionRequest, ruleSet: RuleSet, environment: EvaluationEnvironment): Decision {
+  const evaluation = evaluate(
+    {
+      object: (request.object ?? undefined) as KubeObject | undefined,
+      oldObject: (request.oldObject ?? undefined) as KubeObject | undefined,
+      operation: request.operation,
+      namespace: request.namespace,
+      kind: request.kind.kind,
+      // Mutations are simulated on /validate only in audit mode, to report "would patch".
+      applyMutations: route === 'mutate' || ruleSet.mode === 'audit',
+    },
+    ruleSet,
+    environment,
+  );
+  return { evaluation, response: route === 'mutate' ? mutateResponse(request, evaluation) : validateResponse(request, evaluation) };
+}

@@ -1,0 +1,132 @@
+/**
+ * The fastify app, apart from the listener (the fastify testing guide's `build()`): routes, body
+ * handling and error answers. It decides nothing itself; `decide()` does.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { decide, type AdmissionRoute } from '../admission/decide.js';
+import { answer, errored, parseReview } from '../admission/review.js';
+import type { RuleSet } from '../engine/rule-set.js';
+import type { ClusterView } from '../engine/types.js';
+import { kindLabel, operationLabel, type Metrics } from './metrics.js';
+
+/**
+ * Largest body accepted. kube-apiserver refuses requests over 3 MiB (its default
+ * `--max-request-bytes`), and an AdmissionReview carries the object and, on UPDATE, the old
+ * object too: 2 x 3 MiB plus the review's own fields fits in 7 MiB. controller-runtime picked the
+ * same bound for the same reason.
+ */
+export const MAX_REVIEW_BYTES = 7 * 1024 * 1024;
+
+/** Clearer words than fastify's for the client errors an API server or a person can cause. */
+const CLIENT_ERROR_MESSAGES: Record<string, (request: FastifyRequest) => string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => `request body is larger than ${MAX_REVIEW_BYTES} bytes`,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (request) => `content-type ${JSON.stringify(request.headers['content-type'] ?? '')} is not supported; send the AdmissionReview as application/json`,
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => 'request body is empty; send an AdmissionReview',
+  FST_ERR_CTP_INVALID_JSON_BODY: () => 'request body is not valid JSON',
+};
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason?: string;
+}
+
+export interface AppOptions {
+  /** The rule set in force, read on every request (swapped by the rule watcher). */
+  readonly rules: () => RuleSet;
+  readonly cluster: ClusterView;
+  readonly metrics: Metrics;
+  readonly readiness: () => Readiness;
+  /** HTTPS with HTTP/2 and HTTP/1.1 (ALPN). Without it, plain HTTP/1.1 (tests with inject). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** A pino logger; none means silent (tests). */
+  readonly logger?: FastifyBaseLogger;
+}
+
+interface ReviewBody {
+  Body: unknown;
+}
+
+/** Answers that a request could not be judged, as an AdmissionReview; `uid` empty when unknown. */
+function sendError(reply: FastifyReply, httpStatus: number, message: string): FastifyReply {
+  return reply.code(httpStatus).send(answer('admission.k8s.io/v1', errored('', httpStatus, message)));
+}
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const common = {
+    // One decision line per review is logged by the handler; fastify's per-request lines
+    // would double the log volume on the API server's write path.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_REVIEW_BYTES,
+    return503OnClosing: true,
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+  };
+  // The HTTP/2 and HTTP/1 instances differ only in their server type; routes are the same.
+  const app = (
+    options.tls === undefined
+      ? Fastify(common)
+      : Fastify({ ...common, http2: true, https: { allowHTTP1: true, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' } })
+  ) as unknown as FastifyInstance;
+
+  // Only JSON is an AdmissionReview; other media types get 415 instead of a parse attempt.
+  app.removeContentTypeParser('text/plain');
+
+  // Client errors found before the handler (content type, size, undecodable JSON) still get an
+  // AdmissionReview, with the HTTP status that fits: no uid could be read to echo.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'unexpected error answering a request');
+    const message = status === 500 ? 'internal error' : (CLIENT_ERROR_MESSAGES[error.code]?.(request) ?? error.message);
+    options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', kind: 'other', operation: 'other', verdict: 'error', dry_run: 'false' });
+    return sendError(reply, status, message);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, `no route ${request.method} ${request.url.split('?')[0] ?? ''}`));
+
+  const review = (route: AdmissionRoute) => async (request: FastifyRequest<ReviewBody>, reply: FastifyReply) => {
+    const started = process.hrtime.bigint();
+    const parsed = parseReview(request.body);
+    if (!parsed.ok) {
+      options.metrics.requests.inc({ route, kind: 'other', operation: 'other', verdict: 'error', dry_run: 'false' });
+      request.log.info({ route, uid: parsed.uid, error: parsed.message }, 'admission review refused');
+      // With a uid the API server can match the answer: a normal response saying why.
+      return reply.code(parsed.uid === '' ? 400 : 200).send(answer(parsed.version, errored(parsed.uid, 400, parsed.message)));
+    }
+    const req = parsed.request;
+    const { evaluation, response } = decide(route, req, options.rules(), { cluster: options.cluster, now: new Date() });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const verdict = route === 'mutate' ? (response.patch === undefined ? 'allow' : 'patch') : evaluation.verdict;
+    const dryRun = req.dryRun === true ? 'true' : 'false';
+    options.metrics.requests.inc({ route, kind: kindLabel(req.kind.kind), operation: operationLabel(req.operation), verdict, dry_run: dryRun });
+    options.metrics.duration.observe({ route }, seconds);
+    request.log.info(
+      {
+        route,
+        uid: req.uid,
+        kind: req.kind.kind,
+        namespace: req.namespace,
+        name: req.name,
+        operation: req.operation,
+        user: req.userInfo?.username,
+        dryRun: req.dryRun === true,
+        verdict,
+        auditMode: evaluation.dryRun,
+        rules: [...new Set([...evaluation.findings.map((f) => f.rule), ...evaluation.mutations.map((m) => m.rule)])],
+        durationMs: seconds * 1000,
+      },
+      'admission review',
+    );
+    return reply.send(answer(parsed.version, response));
+  };
+
+  app.post('/validate', review('validate'));
+  app.post('/mutate', review('mutate'));
+  app.get('/healthz', async () => 'ok');
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, reason } = options.readiness();
+    return ready ? 'ok' : reply.code(503).send(`not ready: ${reason ?? 'starting'}`);
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const text = await options.metrics.registry.metrics();
+    return reply.type(options.metrics.registry.contentType).send(text);
+  });
+  return app;
+}

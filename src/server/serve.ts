@@ -1,0 +1,126 @@
+/**
+ * `perimeter serve`: loads rules and certificates, starts the HTTPS listener, watches both for
+ * changes, and shuts down cleanly on SIGTERM (stop accepting, finish in-flight reviews, exit 0).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { ClusterView, KubeObject } from '../engine/types.js';
+import { buildApp } from './app.js';
+import { LiveRules } from './live-rules.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { CertificateError, generateDevelopmentCertificate, readServingCertificate, type ServingCertificate } from './tls.js';
+import { watchDirectories, type Watch } from './watch.js';
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly rulesDir: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** Where a development certificate is written when none is given. */
+  readonly devCertDir: string;
+  readonly logLevel: string;
+  /** Poll interval of the file watchers (tests shorten it). */
+  readonly pollMs?: number;
+  /** Where the startup lines go (certificate location, URL). */
+  readonly announce?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly metrics: Metrics;
+  readonly rules: LiveRules;
+  /** Stops accepting, lets in-flight reviews finish, releases watchers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Until the cluster-aware issue wires informers in, the webhook knows no cluster state: rules
+ * that need it apply their `onClusterUnavailable` setting.
+ */
+const NO_CLUSTER: ClusterView = { networkPoliciesIn: (): readonly KubeObject[] | undefined => undefined };
+
+/** Certificate files to serve with: the given ones, or a development pair (reused while valid). */
+async function certificateFiles(options: ServeOptions): Promise<{ certFile: string; keyFile: string; generated?: string }> {
+  if (options.tlsCert !== undefined || options.tlsKey !== undefined) {
+    if (options.tlsCert === undefined || options.tlsKey === undefined) throw new CertificateError('--tls-cert and --tls-key go together');
+    return { certFile: options.tlsCert, keyFile: options.tlsKey };
+  }
+  const certFile = path.join(options.devCertDir, 'tls.crt');
+  const keyFile = path.join(options.devCertDir, 'tls.key');
+  const caFile = path.join(options.devCertDir, 'ca.crt');
+  if (existsSync(certFile) && existsSync(keyFile) && existsSync(caFile)) {
+    try {
+      const existing = await readServingCertificate(certFile, keyFile);
+      if (existing.notAfter.getTime() > Date.now() + 24 * 60 * 60 * 1000) return { certFile, keyFile, generated: caFile };
+    } catch {
+      // unreadable: make a new pair below
+    }
+  }
+  const created = await generateDevelopmentCertificate(options.devCertDir);
+  return { certFile: created.certFile, keyFile: created.keyFile, generated: created.caFile };
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const log = pino({ level: options.logLevel, base: { service: 'perimeter' } });
+  const metrics = createMetrics();
+  const rules = await LiveRules.load(options.rulesDir, metrics, log);
+  const files = await certificateFiles(options);
+  let certificate: ServingCertificate = await readServingCertificate(files.certFile, files.keyFile);
+
+  const app = buildApp({
+    rules: () => rules.current,
+    cluster: NO_CLUSTER,
+    metrics,
+    logger: log,
+    tls: certificate,
+    readiness: () =>
+      certificate.notAfter.getTime() <= Date.now() ? { ready: false, reason: `serving certificate expired at ${certificate.notAfter.toISOString()}` } : { ready: true },
+  });
+
+  const pollMs = options.pollMs ?? 10_000;
+  const watches: Watch[] = [];
+  watches.push(watchDirectories([options.rulesDir], () => void rules.reload(), { debounceMs: 200, pollMs }));
+  const reloadCertificate = async () => {
+    try {
+      const next = await readServingCertificate(files.certFile, files.keyFile);
+      if (next.cert === certificate.cert && next.key === certificate.key) return;
+      // New connections get the new certificate; established ones keep theirs until they end.
+      (app.server as unknown as { setSecureContext(options: { cert: string; key: string }): void }).setSecureContext({ cert: next.cert, key: next.key });
+      certificate = next;
+      metrics.certificateReloads.inc({ result: 'success' });
+      log.info({ notAfter: next.notAfter.toISOString() }, 'serving certificate reloaded');
+    } catch (error) {
+      // A rotation in progress can show a new certificate beside an old key: keep serving the
+      // pair we have and try again on the next event or poll.
+      metrics.certificateReloads.inc({ result: 'failure' });
+      log.warn({ err: error }, 'serving certificate not reloaded; keeping the current one');
+    }
+  };
+  watches.push(watchDirectories([path.dirname(files.certFile), path.dirname(files.keyFile)], () => void reloadCertificate(), { debounceMs: 100, pollMs }));
+
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  if (files.generated !== undefined) options.announce?.(`development certificate: ${files.certFile} (key ${files.keyFile}), signed by the CA in ${files.generated}`);
+  options.announce?.(`perimeter serving on ${url} with ${rules.current.rules.length} rules from ${options.rulesDir} (mode ${rules.current.mode})`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    metrics,
+    rules,
+    close() {
+      closing ??= (async () => {
+        for (const watch of watches) watch.close();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}

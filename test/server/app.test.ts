@@ -1,0 +1,82 @@
+/** The HTTP layer through fastify's inject: routing, bad input golden answers, probes, metrics. */
+import t from 'tap';
+import { buildApp, MAX_REVIEW_BYTES } from '../../src/server/app.js';
+import { createMetrics } from '../../src/server/metrics.js';
+import { loadRuleDirectory } from '../../src/rules/load.js';
+import { clusterWith } from '../helpers.js';
+import { loadRecordings } from '../recordings.js';
+
+const ruleSet = await loadRuleDirectory('rules');
+
+function build(ready = true) {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const app = buildApp({ rules: () => ruleSet, cluster: clusterWith([]), metrics, readiness: () => (ready ? { ready } : { ready, reason: 'certificate expired' }) });
+  return { app, metrics };
+}
+
+const errorAnswer = (code: number, message: string, uid = '') => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: false, status: { code, message } } });
+const recorded = loadRecordings().find((r) => r.file.startsWith('003-'))!;
+
+// [why, request, expected HTTP status, expected body]
+const golden: [string, { headers?: Record<string, string>; payload?: string | Buffer; url?: string }, number, unknown][] = [
+  ['empty body', { headers: { 'content-type': 'application/json' }, payload: '' }, 400, errorAnswer(400, 'request body is empty; send an AdmissionReview')],
+  ['wrong content type', { headers: { 'content-type': 'text/plain' }, payload: '{}' }, 415, errorAnswer(415, 'content-type "text/plain" is not supported; send the AdmissionReview as application/json')],
+  ['undecodable body', { headers: { 'content-type': 'application/json' }, payload: '{"kind": "Admission' }, 400, errorAnswer(400, 'request body is not valid JSON')],
+  ['oversize body', { headers: { 'content-type': 'application/json' }, payload: Buffer.alloc(MAX_REVIEW_BYTES + 1, 32) }, 413, errorAnswer(413, `request body is larger than ${MAX_REVIEW_BYTES} bytes`)],
+  ['JSON that is not an AdmissionReview', { headers: { 'content-type': 'application/json' }, payload: '[1,2]' }, 400, errorAnswer(400, 'not a valid AdmissionReview: body must be object')],
+  ['AdmissionReview without request.uid', { headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...recorded.body, request: { ...recorded.body.request, uid: undefined } }) }, 400, errorAnswer(400, "not a valid AdmissionReview: request must have required property 'uid'")],
+  [
+    'AdmissionReview with a uid but a bad field: answered normally, uid echoed',
+    { headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...recorded.body, request: { ...recorded.body.request, operation: 'PATCH' } }) },
+    200,
+    errorAnswer(400, 'not a valid AdmissionReview: request.operation must be equal to one of the allowed values', recorded.body.request.uid),
+  ],
+  ['unknown path', { url: '/admit', headers: { 'content-type': 'application/json' }, payload: '{}' }, 404, errorAnswer(404, 'no route POST /admit')],
+];
+
+t.test('bad input gets an AdmissionReview with a 4xx, never a 500', async (t) => {
+  const { app, metrics } = build();
+  for (const [why, request, status, body] of golden) {
+    const response = await app.inject({ method: 'POST', url: request.url ?? '/validate?timeout=10s', headers: request.headers ?? {}, payload: request.payload ?? '' });
+    t.equal(response.statusCode, status, `${why}: HTTP status`);
+    t.same(response.json(), body, `${why}: body`);
+  }
+  const text = await metrics.registry.metrics();
+  t.match(text, /perimeter_admission_requests_total\{route="\/validate",kind="other",operation="other",verdict="error",dry_run="false"\} 4/, 'errors before the handler are counted');
+  await app.close();
+});
+
+t.test('JSON with a charset parameter is accepted', async (t) => {
+  const { app } = build();
+  const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: JSON.stringify(recorded.body) });
+  t.equal(response.statusCode, 200);
+  t.equal(response.json().response.allowed, false);
+  await app.close();
+});
+
+t.test('probes and metrics', async (t) => {
+  const { app } = build();
+  t.equal((await app.inject('/healthz')).body, 'ok');
+  t.equal((await app.inject('/readyz')).statusCode, 200);
+  await app.inject({ method: 'POST', url: '/validate?timeout=10s', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(recorded.body) });
+  const metrics = await app.inject('/metrics');
+  t.match(metrics.headers['content-type'], /^text\/plain/);
+  t.match(metrics.body, /perimeter_admission_requests_total\{route="validate",kind="Service",operation="CREATE",verdict="deny",dry_run="false"\} 1/);
+  t.match(metrics.body, /perimeter_admission_duration_seconds_count\{route="validate"\} 1/);
+  t.match(metrics.body, /# TYPE perimeter_rules_reloads_total counter/);
+  t.match(metrics.body, /# TYPE perimeter_rules_generation gauge/);
+  await app.close();
+  const notReady = build(false);
+  const readyz = await notReady.app.inject('/readyz');
+  t.equal(readyz.statusCode, 503);
+  t.equal(readyz.body, 'not ready: certificate expired');
+  await notReady.app.close();
+});
+
+t.test('hostile kinds never become metric labels', async (t) => {
+  const { app, metrics } = build();
+  const body = { ...recorded.body, request: { ...recorded.body.request, kind: { group: 'x', version: 'v1', kind: 'Evil<script>' } } };
+  await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  t.notMatch(await metrics.registry.metrics(), /Evil/);
+  await app.close();
+});
