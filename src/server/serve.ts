@@ -102,7 +102,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   watches.push(watchDirectories([path.dirname(files.certFile), path.dirname(files.keyFile)], () => void reloadCertificate(), { debounceMs: 100, pollMs }));
 
-  await app.listen({ port: options.port, host: options.host });
+  try {
+    await app.listen({ port: options.port, host: options.host });
+  } catch (error) {
+    for (const watch of watches) watch.close();
+    await app.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;

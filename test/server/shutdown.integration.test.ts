@@ -1,0 +1,67 @@
+/**
+ * SIGTERM against the real executable: the listener closes at once, a review already in flight
+ * is answered, idle keep-alive connections do not hold the process, and it exits 0.
+ */
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadRecordings } from '../recordings.js';
+import { post } from './client.js';
+
+const BIN = path.resolve('dist/cli/bin.js');
+const RULES = path.resolve('rules');
+
+t.test('SIGTERM with a review in flight', async (t) => {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-shutdown-'));
+  t.teardown(() => rm(cwd, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--log-level', 'silent'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = /serving on (https:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (found?.[1] !== undefined) resolve(found[1]);
+    });
+    child.on('exit', () => reject(new Error(`server exited early: ${stderr}`)));
+  });
+  const ca = await readFile(path.join(cwd, '.perimeter', 'ca.crt'), 'utf8');
+  const recording = loadRecordings().find((r) => r.file.startsWith('003-'))!;
+  const body = JSON.stringify(recording.body);
+
+  // An idle keep-alive connection, left open across the shutdown.
+  const keepAlive = new https.Agent({ keepAlive: true });
+  t.equal((await post(url, '/validate', body, { ca, agent: keepAlive })).status, 200);
+
+  // A review in flight: headers and half the body sent before SIGTERM, the rest after.
+  const inFlight = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const request = https.request(new URL('/validate?timeout=10s', url), { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    request.on('error', reject);
+    request.write(body.slice(0, 500));
+    setTimeout(() => {
+      child.kill('SIGTERM');
+      setTimeout(async () => {
+        // The listener is closed: a new connection is refused while the review is still open.
+        const refused = await post(url, '/validate', body, { ca }).then(
+          () => 'accepted',
+          (error: NodeJS.ErrnoException) => error.code,
+        );
+        t.equal(refused, 'ECONNREFUSED', 'new connections refused after SIGTERM');
+        request.end(body.slice(500));
+      }, 300);
+    }, 200);
+  });
+  const answer = await inFlight;
+  t.equal(answer.status, 200, 'the in-flight review is answered');
+  t.equal(JSON.parse(answer.text).response.uid, recording.body.request.uid);
+  t.equal(await exited, 0, 'exit code 0');
+  t.match(stderr, /SIGTERM: finishing in-flight reviews, then exiting/);
+  keepAlive.destroy();
+});
