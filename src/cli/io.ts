@@ -1,3 +1,5 @@
+import { PerimeterError } from '../errors.js';
+
 /** What a command may touch, passed in so tests can run commands in-process. */
 export interface CommandIO {
   stdout(text: string): void;
@@ -10,11 +12,9 @@ export interface CommandIO {
 export const EXIT = { OK: 0, DENIED: 1, USAGE: 2 } as const;
 
 /** Thrown for a command line that cannot be understood; the CLI prints it with the usage. */
-export class UsageError extends Error {
-  readonly code = 'PERIMETER_USAGE';
+export class UsageError extends PerimeterError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('PERIMETER_USAGE', message);
   }
 }
 

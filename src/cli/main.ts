@@ -4,13 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ManifestReadError } from '../manifests/read.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../report/format.js';
-import { loadRuleDirectory, RuleLoadError } from '../rules/load.js';
+import { loadRuleDirectory } from '../rules/load.js';
+import { PerimeterError } from '../errors.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { runWebhookConfig } from './webhook-config.js';
-import { CertificateError } from '../server/tls.js';
 import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
 import { defaultRulesDir } from './rules-dir.js';
 
@@ -140,7 +139,7 @@ export async function runCli(argv: readonly string[], io: CommandIO = processIO)
       io.stderr(`perimeter: ${error.message}\n\n${USAGE}`);
       return EXIT.USAGE;
     }
-    if (error instanceof RuleLoadError || error instanceof ManifestReadError || error instanceof CertificateError) {
+    if (error instanceof PerimeterError) {
       io.stderr(`${error.message}\n`);
       return EXIT.USAGE;
     }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../engine/types.js';
 import { isRecord } from '../kube/read.js';
+import { PerimeterError } from '../errors.js';
 
 export interface SourcedObject {
   readonly source: string;
@@ -14,11 +15,9 @@ export interface SourcedObject {
 }
 
 /** Thrown when an input cannot be read or parsed; the CLI exits 2 with its message. */
-export class ManifestReadError extends Error {
-  readonly code = 'PERIMETER_MANIFEST_UNREADABLE';
+export class ManifestReadError extends PerimeterError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ManifestReadError';
+    super('PERIMETER_MANIFEST_UNREADABLE', message);
   }
 }
 

@@ -15,6 +15,7 @@ import type { ParamProblem } from '../checks/check.js';
 import { CHECKS_BY_ID } from '../checks/index.js';
 import { createRuleSet, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import type { Enforcement, Mode } from '../engine/types.js';
+import { PerimeterError } from '../errors.js';
 import { buildRulesSchema } from './schema.js';
 
 /** One thing wrong in a rule file, with where. */
@@ -27,11 +28,9 @@ export function formatProblem(problem: RuleProblem): string {
 }
 
 /** Thrown when a rule set cannot be loaded; `problems` lists every error found. */
-export class RuleLoadError extends Error {
-  readonly code = 'PERIMETER_RULES_INVALID';
+export class RuleLoadError extends PerimeterError {
   constructor(readonly problems: readonly RuleProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.name = 'RuleLoadError';
+    super('PERIMETER_RULES_INVALID', problems.map(formatProblem).join('\n'));
   }
 }
 

@@ -9,6 +9,7 @@ import { X509Certificate, webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { PerimeterError } from '../errors.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -20,11 +21,9 @@ export interface ServingCertificate {
 }
 
 /** Thrown when certificate files cannot be read or do not hold a certificate and key. */
-export class CertificateError extends Error {
-  readonly code = 'PERIMETER_TLS_INVALID';
+export class CertificateError extends PerimeterError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CertificateError';
+    super('PERIMETER_TLS_INVALID', message);
   }
 }
 
