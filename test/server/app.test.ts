@@ -80,3 +80,29 @@ t.test('hostile kinds never become metric labels', async (t) => {
   t.notMatch(await metrics.registry.metrics(), /Evil/);
   await app.close();
 });
+
+t.test('one structured decision line per review, without the object', async (t) => {
+  const { default: pino } = await import('pino');
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const app = buildApp({ rules: () => ruleSet, cluster: clusterWith([]), metrics: createMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true }), logger });
+  const dry = loadRecordings().find((r) => r.file.startsWith('014-'))!;
+  await app.inject({ method: 'POST', url: '/validate?timeout=10s', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(dry.body) });
+  const decisions = lines.filter((line) => line.msg === 'admission review');
+  t.equal(decisions.length, 1);
+  t.match(decisions[0], {
+    route: 'validate',
+    uid: dry.body.request.uid,
+    kind: 'Service',
+    namespace: 'team-a',
+    name: 'dry-lb',
+    operation: 'CREATE',
+    user: 'admin',
+    dryRun: true,
+    verdict: 'deny',
+    rules: ['egress-default-deny', 'require-source-ranges'],
+    durationMs: Number,
+  });
+  t.notMatch(JSON.stringify(lines), /loadBalancer|"spec"/, 'no object content in the log');
+  await app.close();
+});
