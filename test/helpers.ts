@@ -35,7 +35,7 @@ export function clusterWith(policies: readonly KubeObject[] | undefined): Cluste
 }
 
 export function contextFor(overrides: Partial<CheckContext> = {}): CheckContext {
-  return { namespace: 'shop', operation: 'CREATE', oldObject: undefined, cluster: clusterWith([]), now: new Date('2026-11-21T00:00:00Z'), ...overrides };
+  return { kind: 'Service', namespace: 'shop', operation: 'CREATE', oldObject: undefined, cluster: clusterWith([]), now: new Date('2026-11-21T00:00:00Z'), ...overrides };
 }
 
 /** Runs a check the way the engine does: parameters defaulted from its schema. */

@@ -21,6 +21,14 @@ export const WARNING_PREFIX = 'perimeter';
 export const AUDIT_MODE_PREFIX = '[audit mode, not enforced]';
 /** kubectl prints warnings on one line each; long ones are cut to stay readable. */
 const MAX_WARNING_LENGTH = 240;
+/**
+ * The API server keeps at most 4 KiB of warnings per request and drops the rest; a handful of
+ * lines, with a count of what was left out, says more than a truncated list.
+ */
+const MAX_WARNINGS = 12;
+/** Findings named in a denial or an audit annotation; the rest are counted. */
+const MAX_LISTED_FINDINGS = 20;
+const MAX_FINDING_LINE = 400;
 
 export interface Decision {
   readonly response: AdmissionResponse;
@@ -32,7 +40,13 @@ function short(text: string): string {
 }
 
 function findingLine(finding: Finding): string {
-  return `[${finding.rule}] ${finding.message}`;
+  const line = `[${finding.rule}] ${finding.message}`;
+  return line.length <= MAX_FINDING_LINE ? line : `${line.slice(0, MAX_FINDING_LINE - 1)}…`;
+}
+
+/** The first `limit` items, and a note of how many more there were. */
+function capped(lines: readonly string[], limit: number, more: (count: number) => string): string[] {
+  return lines.length <= limit ? [...lines] : [...lines.slice(0, limit - 1), more(lines.length - limit + 1)];
 }
 
 function objectLabel(request: AdmissionRequest): string {
@@ -44,7 +58,11 @@ function objectLabel(request: AdmissionRequest): string {
 function auditAnnotations(evaluation: Evaluation): Record<string, string> {
   const annotations: Record<string, string> = { verdict: evaluation.verdict };
   const audited = evaluation.findings.filter((f) => f.enforcement === 'audit' || evaluation.dryRun);
-  if (audited.length > 0) annotations.findings = JSON.stringify(audited.map(({ rule, enforcement, path }) => ({ rule, enforcement, path })));
+  if (audited.length > 0) {
+    const listed = audited.slice(0, MAX_LISTED_FINDINGS).map(({ rule, enforcement, path }) => ({ rule, enforcement, path }));
+    annotations.findings = JSON.stringify(listed);
+    if (audited.length > listed.length) annotations['findings-omitted'] = String(audited.length - listed.length);
+  }
   if (evaluation.dryRun) annotations.mode = 'audit';
   return annotations;
 }
@@ -68,11 +86,12 @@ function validateResponse(request: AdmissionRequest, evaluation: Evaluation): Ad
   let response: AdmissionResponse;
   if (evaluation.verdict === 'deny') {
     const lines = evaluation.findings.filter((f) => f.enforcement === 'deny').map(findingLine);
-    response = denied(request.uid, `perimeter denied ${objectLabel(request)}: ${lines.join('; ')}`);
+    const listed = capped(lines, MAX_LISTED_FINDINGS, (count) => `and ${count} more findings`);
+    response = denied(request.uid, `perimeter denied ${objectLabel(request)}: ${listed.join('; ')}`);
   } else {
     response = allowed(request.uid);
   }
-  if (warnings.length > 0) response.warnings = warnings;
+  if (warnings.length > 0) response.warnings = capped(warnings, MAX_WARNINGS, (count) => `${WARNING_PREFIX}: ${count} more warnings not shown`);
   response.auditAnnotations = auditAnnotations(evaluation);
   return response;
 }
@@ -80,7 +99,8 @@ function validateResponse(request: AdmissionRequest, evaluation: Evaluation): Ad
 function mutateResponse(request: AdmissionRequest, evaluation: Evaluation): AdmissionResponse {
   const response = withPatch(allowed(request.uid), evaluation.patch);
   if (evaluation.patch.length > 0) {
-    response.warnings = evaluation.mutations.map((m) => short(`${WARNING_PREFIX}: patched [${m.rule}] ${m.message}`));
+    const lines = evaluation.mutations.map((m) => short(`${WARNING_PREFIX}: patched [${m.rule}] ${m.message}`));
+    response.warnings = capped(lines, MAX_WARNINGS, (count) => `${WARNING_PREFIX}: ${count} more patches not shown`);
   }
   return response;
 }
@@ -95,7 +115,7 @@ export function decide(route: AdmissionRoute, request: AdmissionRequest, ruleSet
       namespace: request.namespace,
       kind: request.kind.kind,
       // Mutations are simulated on /validate only in audit mode, to report "would patch".
-      applyMutations: route === 'mutate' || ruleSet.mode === 'audit',
+      phase: route === 'mutate' ? 'mutate' : ruleSet.mode === 'audit' ? 'both' : 'validate',
     },
     ruleSet,
     environment,

@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import type { AdmissionOperation, KubeObject, PatchOperation } from '../engine/types.js';
+import { field } from '../kube/read.js';
 
 export const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
 export type AdmissionVersion = (typeof ADMISSION_VERSIONS)[number];
@@ -41,10 +42,6 @@ const validateReview = ajv.compile(AdmissionReviewRequest);
 export type ParsedReview =
   | { readonly ok: true; readonly version: AdmissionVersion; readonly request: AdmissionRequest }
   | { readonly ok: false; readonly version: AdmissionVersion; readonly uid: string; readonly message: string };
-
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
 
 /** Reads a decoded JSON body as an AdmissionReview. Never throws. */
 export function parseReview(body: unknown): ParsedReview {

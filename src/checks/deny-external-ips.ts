@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { CheckFinding } from '../engine/types.js';
-import { list, specOf, str } from '../kube/read.js';
+import { list, shown, specOf } from '../kube/read.js';
 import { parseRange, rangeContains, type IpRange } from '../net/cidr.js';
 import { defineCheck } from './check.js';
 
@@ -25,7 +25,7 @@ export default defineCheck({
   validateParams(params) {
     return params.allowedCidrs.flatMap((text, i) => {
       const parsed = parseRange(text);
-      return parsed.ok ? [] : [{ path: ['allowedCidrs', i], message: `${JSON.stringify(text)} ${parsed.reason}` }];
+      return parsed.ok ? [] : [{ path: ['allowedCidrs', i], message: `${shown(text)} ${parsed.reason}` }];
     });
   },
   evaluate(object, params) {
@@ -38,12 +38,11 @@ export default defineCheck({
     const where = allowed.length > 0 ? `use an address inside ${params.allowedCidrs.join(', ')}` : 'remove spec.externalIPs and use a LoadBalancer or Ingress';
     list(specOf(object).externalIPs).forEach((value, i) => {
       const path = `spec.externalIPs[${i}]`;
-      const text = str(value) ?? JSON.stringify(value) ?? '';
-      const parsed = parseRange(text);
+      const parsed = parseRange(value);
       if (!parsed.ok) {
-        findings.push({ path, message: `${path}: ${JSON.stringify(value)} ${parsed.reason}; ${where}` });
+        findings.push({ path, message: `${path}: ${shown(value)} ${parsed.reason}; ${where}` });
       } else if (!allowed.some((range) => rangeContains(range, parsed.range))) {
-        findings.push({ path, message: `${path}: external IP ${JSON.stringify(text)} is not allowed; ${where}` });
+        findings.push({ path, message: `${path}: external IP ${shown(value)} is not allowed; ${where}` });
       }
     });
     return findings;

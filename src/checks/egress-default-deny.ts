@@ -5,7 +5,6 @@
  * the context: the input bundle offline, the informer caches in the cluster.
  */
 import { Type } from '@sinclair/typebox';
-import { kindOf } from '../kube/read.js';
 import { isDefaultDenyEgress } from '../kube/network-policy.js';
 import { isLoadBalancer } from '../kube/source-ranges.js';
 import { defineCheck, StringEnum } from './check.js';
@@ -29,7 +28,7 @@ export default defineCheck({
   canMutate: false,
   params: Params,
   evaluate(object, params, context) {
-    if (kindOf(object) === 'Service' && !isLoadBalancer(object)) return [];
+    if (context.kind === 'Service' && !isLoadBalancer(object)) return [];
     const policies = context.cluster.networkPoliciesIn(context.namespace);
     if (policies === undefined) {
       if (params.onClusterUnavailable === 'allow') return [];

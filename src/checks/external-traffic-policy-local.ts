@@ -8,7 +8,7 @@
  * replace an existing value, not only add a missing one.
  */
 import { Type } from '@sinclair/typebox';
-import { isRecord, specOf, str } from '../kube/read.js';
+import { isRecord, shown, specOf, str } from '../kube/read.js';
 import { isLoadBalancer, serviceSourceLists } from '../kube/source-ranges.js';
 import { defineCheck } from './check.js';
 
@@ -23,11 +23,11 @@ export default defineCheck({
     const spec = specOf(object);
     const current = str(spec.externalTrafficPolicy);
     if (current === 'Local') return [];
-    const shown = current === undefined ? 'is not set (Cluster)' : `is ${JSON.stringify(current)}`;
+    const now = current === undefined ? 'is not set (Cluster)' : `is ${shown(spec.externalTrafficPolicy)}`;
     return [
       {
         path: 'spec.externalTrafficPolicy',
-        message: `spec.externalTrafficPolicy ${shown}, so the source allowlist sees node addresses instead of clients; set it to "Local"`,
+        message: `spec.externalTrafficPolicy ${now}, so the source allowlist sees node addresses instead of clients; set it to "Local"`,
         fix: isRecord(object.spec) ? [{ op: 'externalTrafficPolicy' in spec ? 'replace' : 'add', path: '/spec/externalTrafficPolicy', value: 'Local' }] : undefined,
       },
     ];

@@ -6,7 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { CheckFinding } from '../engine/types.js';
-import { field, list, specOf } from '../kube/read.js';
+import { field, isAbsentOrEmpty, list, shown, specOf } from '../kube/read.js';
 import { FAMILY_SIZE, parseRange, rangesOfFamily, unionSize, type IpRange } from '../net/cidr.js';
 import { defineCheck, StringEnum } from './check.js';
 
@@ -56,7 +56,8 @@ export default defineCheck({
     list(specOf(object).egress).forEach((rule, i) => {
       if (allPortsAllowed(rule, params.allowPorts)) return;
       const to = field(rule, 'to');
-      if (to === undefined || to === null || (Array.isArray(to) && to.length === 0)) {
+      // No peers reaches everything; so, judged conservatively, do peers that are not a list.
+      if (isAbsentOrEmpty(to) || !Array.isArray(to)) {
         findings.push({ path: `spec.egress[${i}]`, message: `spec.egress[${i}] has no "to" peers, so it allows egress to every destination; list the destinations (ipBlock, namespace or pod selectors)${params.allowPorts.length > 0 ? ' or limit it to allowed ports' : ''}` });
         return;
       }
@@ -65,9 +66,9 @@ export default defineCheck({
         if (ipBlock === undefined) return;
         const path = `spec.egress[${i}].to[${j}].ipBlock.cidr`;
         const cidr = field(ipBlock, 'cidr');
-        const parsed = parseRange(typeof cidr === 'string' ? cidr : JSON.stringify(cidr) ?? '');
+        const parsed = parseRange(cidr);
         if (!parsed.ok) {
-          findings.push({ path, message: `${path}: ${JSON.stringify(cidr)} ${parsed.reason}; write a CIDR range such as 198.51.100.0/24` });
+          findings.push({ path, message: `${path}: ${shown(cidr)} ${parsed.reason}; write a CIDR range such as 198.51.100.0/24` });
           return;
         }
         ranges.push(parsed.range);

@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { CheckFinding, KubeObject } from '../engine/types.js';
-import { field, kindOf, list, specOf } from '../kube/read.js';
+import { field, isAbsentOrEmpty, list, shown, specOf } from '../kube/read.js';
 import { ingressSourceLists, serviceSourceLists, type SourceEntry, type SourceList } from '../kube/source-ranges.js';
 import { blockSize, FAMILY_SIZE, formatRange, mappedIPv4Part, parseRange, rangesOfFamily, unionSize, type IpFamily, type IpRange } from '../net/cidr.js';
 import { defineCheck } from './check.js';
@@ -27,10 +27,11 @@ function networkPolicySourceLists(policy: KubeObject): { lists: SourceList[]; op
   const openRules: string[] = [];
   list(specOf(policy).ingress).forEach((rule, i) => {
     const from = field(rule, 'from');
-    if (from === undefined || from === null || (Array.isArray(from) && from.length === 0)) openRules.push(`spec.ingress[${i}]`);
+    // No peers admits everyone; so, judged conservatively, does peers that are not a list.
+    if (isAbsentOrEmpty(from) || !Array.isArray(from)) openRules.push(`spec.ingress[${i}]`);
     list(from).forEach((peer, j) => {
-      const cidr = field(field(peer, 'ipBlock'), 'cidr');
-      if (field(peer, 'ipBlock') !== undefined) entries.push({ text: typeof cidr === 'string' ? cidr : JSON.stringify(cidr) ?? '', path: `spec.ingress[${i}].from[${j}].ipBlock.cidr` });
+      const ipBlock = field(peer, 'ipBlock');
+      if (ipBlock !== undefined) entries.push({ value: field(ipBlock, 'cidr'), path: `spec.ingress[${i}].from[${j}].ipBlock.cidr` });
     });
   });
   // Peers across all ingress rules are judged as one list, so splitting a wide range over
@@ -40,9 +41,9 @@ function networkPolicySourceLists(policy: KubeObject): { lists: SourceList[]; op
 
 /** The entry as written, with its canonical form when that differs: `"::ffff:0:0/96" (0.0.0.0/0)`. */
 function describeRange(entry: SourceEntry, range: IpRange): string {
-  const written = entry.text.trim();
+  const written = String(entry.value).trim();
   const canonical = formatRange(range);
-  return written === canonical ? `"${written}"` : `"${written}" (${canonical})`;
+  return written === canonical ? shown(written) : `${shown(written)} (${canonical})`;
 }
 
 export default defineCheck({
@@ -51,10 +52,10 @@ export default defineCheck({
   kinds: ['Service', 'Ingress', 'NetworkPolicy'],
   canMutate: false,
   params: Params,
-  evaluate(object, params) {
+  evaluate(object, params, context) {
     const findings: CheckFinding[] = [];
     const minPrefix: Record<IpFamily, number> = { 4: params.minPrefixLengthV4, 6: params.minPrefixLengthV6 };
-    const kind = kindOf(object);
+    const { kind } = context;
     let lists: SourceList[];
     if (kind === 'Service') lists = serviceSourceLists(object);
     else if (kind === 'Ingress') lists = ingressSourceLists(object);
@@ -72,9 +73,9 @@ export default defineCheck({
       const worldOpen: Record<IpFamily, boolean> = { 4: false, 6: false };
       const tooBroad: Record<IpFamily, boolean> = { 4: false, 6: false };
       for (const entry of source.entries) {
-        const parsed = parseRange(entry.text);
+        const parsed = parseRange(entry.value);
         if (!parsed.ok) {
-          findings.push({ path: entry.path, message: `${entry.path}: ${JSON.stringify(entry.text)} ${parsed.reason}; write CIDR ranges such as 203.0.113.0/24 (an unreadable allowlist is ignored by some controllers, which then admit everyone)` });
+          findings.push({ path: entry.path, message: `${entry.path}: ${shown(entry.value)} ${parsed.reason}; write CIDR ranges such as 203.0.113.0/24 (an unreadable allowlist is ignored by some controllers, which then admit everyone)` });
           continue;
         }
         const range = parsed.range;

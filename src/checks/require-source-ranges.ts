@@ -7,7 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { CheckFinding, PatchOperation } from '../engine/types.js';
-import { isRecord, kindOf, specOf } from '../kube/read.js';
+import { isRecord, shown, specOf } from '../kube/read.js';
 import { ingressSourceLists, isLoadBalancer, NGINX_ALLOWLIST_ANNOTATION, serviceSourceLists, SERVICE_SOURCE_RANGES_ANNOTATION } from '../kube/source-ranges.js';
 import { parseRange } from '../net/cidr.js';
 import { defineCheck, StringEnum } from './check.js';
@@ -35,11 +35,11 @@ export default defineCheck({
   validateParams(params) {
     return params.defaultSourceRanges.flatMap((text, i) => {
       const parsed = parseRange(text);
-      return parsed.ok ? [] : [{ path: ['defaultSourceRanges', i], message: `${JSON.stringify(text)} ${parsed.reason}` }];
+      return parsed.ok ? [] : [{ path: ['defaultSourceRanges', i], message: `${shown(text)} ${parsed.reason}` }];
     });
   },
-  evaluate(object, params) {
-    if (kindOf(object) === 'Ingress') {
+  evaluate(object, params, context) {
+    if (context.kind === 'Ingress') {
       if (ingressSourceLists(object).length > 0 || params.ingressWithoutAllowlist === 'ignore') return [];
       return [
         {

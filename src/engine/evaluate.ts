@@ -90,8 +90,10 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   const operation = input.operation ?? 'CREATE';
   const object = input.object;
   if (!JUDGED_OPERATIONS.has(operation) || object === undefined || object === null || typeof object !== 'object') return ALLOWED;
-  const rules = ruleSet.rulesFor(input.kind ?? kindOf(object));
+  const kind = input.kind ?? kindOf(object);
+  const rules = ruleSet.rulesFor(kind);
   if (rules.length === 0) return ALLOWED;
+  const phase = input.phase ?? 'both';
 
   const namespace = input.namespace || str(metadataOf(object).namespace) || 'default';
   const name = nameOf(object);
@@ -104,11 +106,11 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
     else exemptions.push({ rule: rule.id, reason: exemption.reason, ...(exemption.expires !== undefined ? { expires: exemption.expires } : {}) });
   }
 
-  const context: CheckContext = { namespace, operation, oldObject: input.oldObject ?? undefined, cluster: environment.cluster, now };
+  const context: CheckContext = { kind, namespace, operation, oldObject: input.oldObject ?? undefined, cluster: environment.cluster, now };
   let current: KubeObject = object;
   const patch: PatchOperation[] = [];
   const mutations: Mutation[] = [];
-  const mutating = input.applyMutations === false ? [] : active.filter((rule) => rule.mutate);
+  const mutating = phase === 'validate' ? [] : active.filter((rule) => rule.mutate);
   // Findings of the first mutation pass, reused by validation when nothing was patched.
   const firstPass = new Map<Rule, readonly CheckFinding[]>();
   // Each pass lets every mutating rule see the patches of the others; a fix removes its own
@@ -132,7 +134,7 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   }
 
   const findings: Finding[] = [];
-  for (const rule of active) {
+  for (const rule of phase === 'mutate' ? [] : active) {
     const unchanged = patch.length === 0 ? firstPass.get(rule) : undefined;
     for (const found of unchanged ?? runCheck(rule, current, context)) {
       const finding = toFinding(rule, found);

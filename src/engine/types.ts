@@ -40,6 +40,8 @@ export interface ClusterView {
 
 /** Everything a check may look at besides the object and its parameters. */
 export interface CheckContext {
+  /** The kind being judged: the request's, which the API server sets even if the object omits it. */
+  readonly kind: string;
   readonly namespace: string;
   readonly operation: AdmissionOperation;
   readonly oldObject: KubeObject | undefined;
@@ -108,8 +110,11 @@ export interface EvaluationInput {
   readonly namespace?: string;
   readonly kind?: string;
   /**
-   * Whether fixes may be patched in (default true). A validating webhook cannot patch, so it
-   * passes false and what would have been fixed counts as a finding at the rule's enforcement.
+   * What to run (default `both`). `mutate`: only the fixes, for a mutating webhook, whose other
+   * findings the validating call reports anyway. `validate`: no fixes, for a validating webhook,
+   * which cannot patch, so what would have been fixed counts at the rule's enforcement.
    */
-  readonly applyMutations?: boolean;
+  readonly phase?: EvaluationPhase;
 }
+
+export type EvaluationPhase = 'mutate' | 'validate' | 'both';

@@ -3,7 +3,7 @@
  * https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import type { KubeObject } from '../engine/types.js';
-import { field, isRecord, specOf, str } from './read.js';
+import { field, isAbsentOrEmpty, isRecord, specOf, str } from './read.js';
 
 /**
  * `spec.policyTypes` as the API server defaults it: when absent, a policy always affects
@@ -21,8 +21,7 @@ export function selectsAllPods(selector: unknown): boolean {
   const labels = field(selector, 'matchLabels');
   const expressions = field(selector, 'matchExpressions');
   const noLabels = labels === undefined || labels === null || (isRecord(labels) && Object.keys(labels).length === 0);
-  const noExpressions = expressions === undefined || expressions === null || (Array.isArray(expressions) && expressions.length === 0);
-  return noLabels && noExpressions;
+  return noLabels && isAbsentOrEmpty(expressions);
 }
 
 /**
@@ -31,8 +30,7 @@ export function selectsAllPods(selector: unknown): boolean {
  */
 export function isDefaultDenyEgress(policy: KubeObject): boolean {
   const spec = specOf(policy);
-  const noEgressRules = spec.egress === undefined || spec.egress === null || (Array.isArray(spec.egress) && spec.egress.length === 0);
-  return selectsAllPods(spec.podSelector) && policyTypes(policy).includes('Egress') && noEgressRules;
+  return selectsAllPods(spec.podSelector) && policyTypes(policy).includes('Egress') && isAbsentOrEmpty(spec.egress);
 }
 
 export function isNetworkPolicy(object: KubeObject): boolean {

@@ -46,6 +46,25 @@ export function annotation(object: KubeObject, key: string): string | undefined 
   return str(field(metadataOf(object).annotations, key));
 }
 
+/** Absent, null or an empty list: how the API reads "no peers", "no rules" and the like. */
+export function isAbsentOrEmpty(value: unknown): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+}
+
+/** Longest quoted value shown in a message; findings name the field, not pages of input. */
+const MAX_SHOWN = 64;
+
+/**
+ * A value as a message shows it: strings quoted (cut to a readable length), anything else by its
+ * type, never serialised (a deeply nested value would overflow the stack).
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length <= MAX_SHOWN ? value : `${value.slice(0, MAX_SHOWN - 1)}…`);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return '<list>';
+  return typeof value === 'object' ? '<object>' : `<${typeof value} ${String(value)}>`;
+}
+
 /** JSONPath-like display of an annotation: `metadata.annotations["a/b"]`. */
 export function annotationPath(key: string): string {
   return `metadata.annotations[${JSON.stringify(key)}]`;

@@ -14,7 +14,8 @@ export const NGINX_ALLOWLIST_ANNOTATION = 'nginx.ingress.kubernetes.io/allowlist
 
 /** One entry of an allowlist, with where it stands in the object. */
 export interface SourceEntry {
-  readonly text: string;
+  /** The entry as written: a string, or whatever a hostile object put there. */
+  readonly value: unknown;
   /** Display path of the entry: `spec.loadBalancerSourceRanges[2]` or the annotation with `[2]`. */
   readonly path: string;
 }
@@ -42,7 +43,7 @@ function annotationList(object: KubeObject, key: string): SourceList | undefined
   const value = annotation(object, key);
   if (value === undefined) return undefined;
   const path = annotationPath(key);
-  const entries = splitCommaList(value).map((text, i) => ({ text, path: `${path}[${i}]` }));
+  const entries = splitCommaList(value).map((text, i) => ({ value: text, path: `${path}[${i}]` }));
   return entries.length > 0 ? { path, entries } : undefined;
 }
 
@@ -51,8 +52,8 @@ export function serviceSourceLists(service: KubeObject): SourceList[] {
   const lists: SourceList[] = [];
   const entries: SourceEntry[] = [];
   list(specOf(service).loadBalancerSourceRanges).forEach((value, i) => {
-    // A non-string entry is kept (as its JSON) so that it is reported as unparsable, not skipped.
-    entries.push({ text: str(value) ?? JSON.stringify(value) ?? '', path: `spec.loadBalancerSourceRanges[${i}]` });
+    // A non-string entry is kept so that it is reported as unparsable, not skipped.
+    entries.push({ value, path: `spec.loadBalancerSourceRanges[${i}]` });
   });
   if (entries.length > 0) lists.push({ path: 'spec.loadBalancerSourceRanges', entries });
   const fromAnnotation = annotationList(service, SERVICE_SOURCE_RANGES_ANNOTATION);

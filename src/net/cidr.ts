@@ -36,6 +36,12 @@ const V4_MAPPED_LAST = V4_MAPPED_FIRST + FAMILY_SIZE[4] - 1n;
  * data can never grow it without limit.
  */
 const PARSE_CACHE_LIMIT = 4096;
+/**
+ * The longest spelling of a range is 49 characters (`ffff:…:ffff:255.255.255.255/128`); room is
+ * left for surrounding white space. Longer text is refused without parsing and never cached, so
+ * neither the cache nor the parser can be fed megabytes.
+ */
+const MAX_RANGE_TEXT = 64;
 const parseCache = new Map<string, RangeParse>();
 
 function bytesToBigInt(bytes: readonly number[]): bigint {
@@ -91,11 +97,18 @@ function parseUncached(text: string): RangeParse {
   }
 }
 
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /**
  * Parses one allowlist entry: a CIDR range or a bare address (a single host), surrounding
- * white space ignored. Never throws; a value that does not parse comes back with a reason.
+ * white space ignored. Takes any value, since entries come from objects we do not trust. Never
+ * throws; a value that does not parse comes back with a reason.
  */
-export function parseRange(text: string): RangeParse {
+export function parseRange(text: unknown): RangeParse {
+  if (typeof text !== 'string') return { ok: false, reason: `is ${typeName(text)}, not a string` };
+  if (text.length > MAX_RANGE_TEXT) return { ok: false, reason: 'is too long to be an address or a range' };
   const cached = parseCache.get(text);
   if (cached !== undefined) return cached;
   const parsed = parseUncached(text);

@@ -25,6 +25,11 @@ const CLIENT_ERROR_MESSAGES: Record<string, (request: FastifyRequest) => string>
   FST_ERR_CTP_INVALID_JSON_BODY: () => 'request body is not valid JSON',
 };
 
+/** Route as a metric label: `validate`, `mutate`, or `other` for anything else. */
+function routeLabel(url: string | undefined): string {
+  return url === '/validate' || url === '/mutate' ? url.slice(1) : 'other';
+}
+
 export interface Readiness {
   readonly ready: boolean;
   readonly reason?: string;
@@ -76,7 +81,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unexpected error answering a request');
     const message = status === 500 ? 'internal error' : (CLIENT_ERROR_MESSAGES[error.code]?.(request) ?? error.message);
-    options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', kind: 'other', operation: 'other', verdict: 'error', dry_run: 'false' });
+    options.metrics.requests.inc({ route: routeLabel(request.routeOptions.url), kind: 'other', operation: 'other', verdict: 'error', dry_run: 'false' });
     return sendError(reply, status, message);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, `no route ${request.method} ${request.url.split('?')[0] ?? ''}`));

@@ -74,9 +74,21 @@ t.test('what no rule reads, DELETE, and dry runs', async (t) => {
   t.same(dry, real, 'a dry run is judged exactly like a real request');
 });
 
+t.test('many findings: the denial names twenty and counts the rest; warnings stay within what the API server keeps', async (t) => {
+  const wide = loadBalancer({ loadBalancerSourceRanges: Array.from({ length: 50 }, (_, i) => `${i}.0.0.0/7`) });
+  const denial = decide('validate', request(wide), enforce, environment).response;
+  t.equal(denial.status?.message.match(/\[open\]/g)?.length, 19, '50 open ranges and the ETP finding: 19 named');
+  t.match(denial.status?.message, /; and 32 more findings$/);
+  const dryRun = decide('validate', request(wide), audit, environment).response;
+  t.equal(dryRun.warnings?.length, 12);
+  t.match(dryRun.warnings?.[11], /^perimeter: \d+ more warnings not shown$/);
+  t.ok(dryRun.warnings!.join('').length < 4096, 'under the API server warning budget');
+  t.equal(dryRun.auditAnnotations?.['findings-omitted'], '30', '50 findings (the ETP fix is a would-be patch), 20 listed');
+});
+
 t.test('long messages are cut for warnings, not for denials', async (t) => {
   const many = loadBalancer({ loadBalancerSourceRanges: ['203.0.113.0/24'], externalTrafficPolicy: 'Local', externalIPs: ['x'.repeat(400)] });
   const { response } = decide('validate', request(many), enforce, environment);
   t.ok(response.warnings![0]!.length <= 240);
-  t.match(response.warnings![0], /…$/);
+  t.match(response.warnings![0], /"x{63}…"/, 'the value is cut in the message');
 });

@@ -24,7 +24,7 @@ const rows: [string, KubeObject, KubeObject[] | undefined, Record<string, unknow
 
 t.test('egress-default-deny', async (t) => {
   for (const [why, object, policies, params, expected] of rows) {
-    const findings = runCheck(check, object, params, contextFor({ cluster: clusterWith(policies) }));
+    const findings = runCheck(check, object, params, contextFor({ kind: String(object.kind), cluster: clusterWith(policies) }));
     t.same(findings.map((f) => f.enforcement), expected, why);
   }
 });

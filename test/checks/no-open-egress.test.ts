@@ -30,6 +30,7 @@ const rows: [string, ReturnType<typeof egress>, Record<string, unknown>, string[
   ['named allowed port', egress({ ...to('0.0.0.0/0'), ports: [{ port: 'https' }] }), { allowPorts: [{ port: 'https' }] }, []],
   ['no to on an allowed port passes', egress({ ports: HTTPS }), { allowPorts: [{ port: 443 }] }, []],
   ['unparsable destination', egress(to('everywhere')), {}, ['spec.egress[0].to[0].ipBlock.cidr']],
+  ['to that is not a list is judged open', egress({ to: 'everywhere' }), {}, ['spec.egress[0]']],
   ['egress not a list is ignored', networkPolicy({ podSelector: {}, egress: 'all' }), {}, []],
 ];
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import check from '../../src/checks/no-open-sources.js';
-import { ingress, loadBalancer, networkPolicy, runCheck, service } from '../helpers.js';
+import { contextFor, ingress, loadBalancer, networkPolicy, runCheck, service } from '../helpers.js';
 import type { KubeObject } from '../../src/engine/types.js';
 
 const LB_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
@@ -8,6 +8,14 @@ const WHITELIST = 'nginx.ingress.kubernetes.io/whitelist-source-range';
 const ALLOWLIST = 'nginx.ingress.kubernetes.io/allowlist-source-range';
 
 const withRanges = (...ranges: unknown[]) => loadBalancer({ loadBalancerSourceRanges: ranges });
+
+/** `[[[[…]]]]`: serialising it would overflow the stack. */
+function deeplyNested(depth: number): unknown[] {
+  const root: unknown[] = [];
+  let cursor = root;
+  for (let i = 0; i < depth; i++) cursor = (cursor[0] = []) as unknown[];
+  return root;
+}
 
 // [why, object, params, expected finding paths]
 const rows: [string, KubeObject, Record<string, unknown>, string[]][] = [
@@ -48,12 +56,15 @@ const rows: [string, KubeObject, Record<string, unknown>, string[]][] = [
   ['policy halves split across two rules', networkPolicy({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/1' } }] }, { from: [{ ipBlock: { cidr: '128.0.0.0/1' } }] }] }), { minPrefixLengthV4: 0 }, ['spec.ingress']],
   ['policy with a narrow ipBlock passes', networkPolicy({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }] }] }), {}, []],
   ['policy ipBlock without cidr is unparsable', networkPolicy({ podSelector: {}, ingress: [{ from: [{ ipBlock: {} }] }] }), {}, ['spec.ingress[0].from[0].ipBlock.cidr']],
+  ['policy from that is not a list is judged open', networkPolicy({ podSelector: {}, ingress: [{ from: {} }] }), {}, ['spec.ingress[0]']],
+  ['policy ipBlock cidr nested ten thousand deep', networkPolicy({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: deeplyNested(10_000) } }] }] }), {}, ['spec.ingress[0].from[0].ipBlock.cidr']],
+  ['a deeply nested entry is a finding, not a crash', withRanges(deeplyNested(100_000)), {}, ['spec.loadBalancerSourceRanges[0]']],
   ['egress-only policy has no sources', networkPolicy({ podSelector: {}, policyTypes: ['Egress'] }), {}, []],
 ];
 
 t.test('no-open-sources', async (t) => {
   for (const [why, object, params, paths] of rows) {
-    const findings = runCheck(check, object, params);
+    const findings = runCheck(check, object, params, contextFor({ kind: String(object.kind) }));
     t.same(findings.map((f) => f.path), paths, why);
     for (const finding of findings) t.match(finding.message, /\S/, `${why}: has a message`);
   }
@@ -62,6 +73,15 @@ t.test('no-open-sources', async (t) => {
 t.test('messages name the field, the value and the fix', async (t) => {
   const [finding] = runCheck(check, withRanges('::ffff:0:0/96'));
   t.match(finding?.message, /spec\.loadBalancerSourceRanges\[0\]: "::ffff:0:0\/96" \(0\.0\.0\.0\/0\) admits every IPv4 address; list only the client networks/);
+  const [long] = runCheck(check, withRanges('x'.repeat(300_000)));
+  t.ok(long!.message.length < 300, 'a huge value is not repeated in the message');
+  const [nested] = runCheck(check, withRanges([[['0.0.0.0/0']]]));
+  t.match(nested?.message, /spec\.loadBalancerSourceRanges\[0\]: <list> is a list, not a string/);
+});
+
+t.test('the kind comes from the request, so an object without kind is still judged', async (t) => {
+  const object = { metadata: { name: 'x' }, spec: { type: 'LoadBalancer', loadBalancerSourceRanges: ['0.0.0.0/0'] } };
+  t.same(runCheck(check, object, {}, contextFor({ kind: 'Service' })).map((f) => f.path), ['spec.loadBalancerSourceRanges[0]']);
 });
 
 t.test('verdict does not depend on the order of ranges', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import check from '../../src/checks/require-source-ranges.js';
-import { ingress, loadBalancer, runCheck, service } from '../helpers.js';
+import { contextFor, ingress, loadBalancer, runCheck, service } from '../helpers.js';
 import type { KubeObject } from '../../src/engine/types.js';
 
 const LB_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
@@ -38,7 +38,7 @@ const rows: [string, KubeObject, Record<string, unknown>, [string, string | unde
 
 t.test('require-source-ranges', async (t) => {
   for (const [why, object, params, expected, fix] of rows) {
-    const findings = runCheck(check, object, params);
+    const findings = runCheck(check, object, params, contextFor({ kind: String(object.kind) }));
     t.same(findings.map((f) => [f.path, f.enforcement]), expected, why);
     t.same(findings[0]?.fix, fix, `${why}: fix`);
   }

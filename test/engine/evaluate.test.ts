@@ -130,13 +130,23 @@ t.test('a fix that does not apply leaves the finding in place', async (t) => {
   t.same(result.patch, []);
 });
 
+t.test('phase mutate only patches: the validating call reports findings', async (t) => {
+  const object = loadBalancer({ loadBalancerSourceRanges: ['0.0.0.0/0'] });
+  const ruleSet = rules(`${ETP_AND_RANGES}\n  - {id: open, description: d, check: no-open-sources, enforcement: deny}\n`);
+  const result = evaluate({ object, phase: 'mutate' }, ruleSet, environment);
+  t.same(result.findings, [], 'no validation on the mutating call');
+  t.same(result.mutations.map((m) => m.rule), ['etp']);
+  t.equal(result.verdict, 'allow');
+  t.equal(evaluate({ object }, ruleSet, environment).verdict, 'deny', 'both phases: the open range denies');
+});
+
 t.test('without mutations (a validating webhook) a fixable finding counts at its enforcement', async (t) => {
   const object = loadBalancer({ loadBalancerSourceRanges: ['203.0.113.0/24'] });
   const ruleSet = rules(ETP_AND_RANGES);
   const mutated = evaluate({ object }, ruleSet, environment);
   t.equal(mutated.verdict, 'allow');
   t.equal(mutated.patch.length, 1);
-  const validated = evaluate({ object, applyMutations: false }, ruleSet, environment);
+  const validated = evaluate({ object, phase: 'validate' }, ruleSet, environment);
   t.equal(validated.verdict, 'deny');
   t.same(validated.findings.map((f) => f.rule), ['etp']);
   t.same(validated.patch, []);

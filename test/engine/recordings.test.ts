@@ -60,7 +60,7 @@ t.test('every recording is judged as expected with the shipped rules', async (t)
         operation: request.operation,
         namespace: request.namespace,
         kind: request.kind.kind,
-        applyMutations: !isValidating,
+        phase: isValidating ? 'validate' : 'both',
       },
       ruleSet,
       { cluster: clusterWith([...policies.values()]), now: new Date('2026-11-21T00:00:00Z') },

@@ -25,6 +25,19 @@ t.test('parseRange reads every spelling to its canonical range', async (t) => {
   }
 });
 
+t.test('parseRange takes any value from an untrusted object and never throws', async (t) => {
+  const nested: unknown[] = [];
+  let cursor = nested;
+  for (let i = 0; i < 100_000; i++) cursor = (cursor[0] = []) as unknown[];
+  const rows: [unknown, string][] = [
+    [42, 'is a number, not a string'],
+    [null, 'is null, not a string'],
+    [{ cidr: '0.0.0.0/0' }, 'is an object, not a string'],
+    [nested, 'is a list, not a string'],
+  ];
+  for (const [value, reason] of rows) t.same(parseRange(value), { ok: false, reason });
+});
+
 t.test('parseRange refuses what is ambiguous or invalid, with a reason', async (t) => {
   const rows: [string, RegExp, string][] = [
     ['010.0.0.0/8', /dotted-decimal/, 'leading zero: octal to some readers, decimal to others'],
@@ -40,6 +53,8 @@ t.test('parseRange refuses what is ambiguous or invalid, with a reason', async (
     ['any', /dotted-decimal|not a valid/, 'a word'],
     ['1.2.3.4/', /not a valid/, 'missing prefix'],
     ['1.2.3.4/-1', /not a valid/, 'negative prefix'],
+    [' '.repeat(70) + '10.0.0.0/8', /too long/, 'longer than any spelling of a range'],
+    ['1'.repeat(1_000_000), /too long/, 'a megabyte: refused unparsed'],
   ];
   for (const [input, reason, why] of rows) {
     const parsed = parseRange(input);

@@ -42,7 +42,7 @@ t.test('bad input gets an AdmissionReview with a 4xx, never a 500', async (t) =>
     t.same(response.json(), body, `${why}: body`);
   }
   const text = await metrics.registry.metrics();
-  t.match(text, /perimeter_admission_requests_total\{route="\/validate",kind="other",operation="other",verdict="error",dry_run="false"\} 4/, 'errors before the handler are counted');
+  t.match(text, /perimeter_admission_requests_total\{route="validate",kind="other",operation="other",verdict="error",dry_run="false"\} 7/, 'errors before and in the handler are counted under the route');
   await app.close();
 });
 
