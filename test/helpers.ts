@@ -24,6 +24,14 @@ export function networkPolicy(spec: Record<string, unknown>, metadata: Record<st
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np', namespace: 'shop', ...metadata }, spec };
 }
 
+/** `[[[[…]]]]`, `depth` deep: serialising it would overflow the stack. */
+export function deeplyNested(depth: number): unknown[] {
+  const root: unknown[] = [];
+  let cursor = root;
+  for (let i = 0; i < depth; i++) cursor = (cursor[0] = []) as unknown[];
+  return root;
+}
+
 export const DEFAULT_DENY_EGRESS = networkPolicy({ podSelector: {}, policyTypes: ['Egress'] }, { name: 'default-deny-egress' });
 
 /** A cluster view holding the given policies; `undefined` policies mean "cluster unavailable". */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import check from '../../src/checks/no-open-sources.js';
-import { contextFor, ingress, loadBalancer, networkPolicy, runCheck, service } from '../helpers.js';
+import { contextFor, deeplyNested, ingress, loadBalancer, networkPolicy, runCheck, service } from '../helpers.js';
 import type { KubeObject } from '../../src/engine/types.js';
 
 const LB_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
@@ -9,13 +9,6 @@ const ALLOWLIST = 'nginx.ingress.kubernetes.io/allowlist-source-range';
 
 const withRanges = (...ranges: unknown[]) => loadBalancer({ loadBalancerSourceRanges: ranges });
 
-/** `[[[[…]]]]`: serialising it would overflow the stack. */
-function deeplyNested(depth: number): unknown[] {
-  const root: unknown[] = [];
-  let cursor = root;
-  for (let i = 0; i < depth; i++) cursor = (cursor[0] = []) as unknown[];
-  return root;
-}
 
 // [why, object, params, expected finding paths]
 const rows: [string, KubeObject, Record<string, unknown>, string[]][] = [

@@ -62,6 +62,13 @@ t.test('inputs: kind List from kubectl, standard input, JSON, objects without a 
   t.same(report.results.map((r) => [r.source, r.kind, r.namespace, r.name, r.verdict]), [['stdin#0.items[0]', 'Service', 'default', 'a', 'deny']], 'ConfigMap not reported; namespace defaults');
 });
 
+t.test('kubectl get -o yaml: a YAML List', async (t) => {
+  const yaml = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: lb, namespace: shop}\n  spec: {type: LoadBalancer, externalTrafficPolicy: Cluster}\nmetadata: {resourceVersion: ""}\n';
+  const run = await cli(['check', '--rules', 'rules', '-o', 'json', '-'], yaml);
+  const report = JSON.parse(run.stdout) as JsonReport;
+  t.same(report.results.map((r) => [r.source, r.name, r.verdict, r.findings.map((f) => f.rule)]), [['stdin#0.items[0]', 'lb', 'deny', ['egress-default-deny', 'require-source-ranges']]]);
+});
+
 t.test('helm template style output: comments, empty documents, a document per object', async (t) => {
   const yaml = `---\n# Source: chart/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: ok\nspec:\n  type: ClusterIP\n---\n---\n# Source: chart/templates/empty.yaml\n`;
   const run = await cli(['check', '--rules', 'rules', '-o', 'json', '-'], yaml);

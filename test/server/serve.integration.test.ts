@@ -195,6 +195,12 @@ t.test('certificate rotation by symlink swap (how cert-manager updates a Secret 
   t.ok(replies.some((r) => r.fingerprint === after.fingerprint), 'the new certificate was served during the load');
   t.ok(replies.some((r) => r.fingerprint === before.fingerprint), 'and the old one before the swap, and on connections opened before it');
   t.ok((await post(server.url, '/validate', body, { ca: cas[1]! })).status === 200, 'only the new CA is needed now');
+
+  // An in-place write (no symlink swap) is picked up too.
+  await writeFile(path.join(volume, 'tls.key'), await readFile(first.keyFile, 'utf8'));
+  await writeFile(path.join(volume, 'tls.crt'), await readFile(first.certFile, 'utf8'));
+  await until(async () => (await post(server.url, '/validate', body, { ca: cas })).fingerprint === before.fingerprint);
+  t.pass('the first certificate is served again after an in-place write');
 });
 
 t.test('readiness: rules loaded and certificate valid', async (t) => {
