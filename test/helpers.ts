@@ -1,6 +1,7 @@
 /** Builders for test objects and a way to run one check with its default parameters. */
 import { Value } from '@sinclair/typebox/value';
 import type { AnyCheck } from '../src/checks/check.js';
+import { bundleClusterView, UNKNOWN_CLUSTER } from '../src/context/bundle.js';
 import type { CheckContext, CheckFinding, ClusterView, KubeObject } from '../src/engine/types.js';
 
 export function service(spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): KubeObject {
@@ -34,12 +35,9 @@ export function deeplyNested(depth: number): unknown[] {
 
 export const DEFAULT_DENY_EGRESS = networkPolicy({ podSelector: {}, policyTypes: ['Egress'] }, { name: 'default-deny-egress' });
 
-/** A cluster view holding the given policies; `undefined` policies mean "cluster unavailable". */
-export function clusterWith(policies: readonly KubeObject[] | undefined): ClusterView {
-  return {
-    networkPoliciesIn: (namespace) =>
-      policies?.filter((p) => ((p.metadata as { namespace?: string } | undefined)?.namespace ?? 'default') === namespace),
-  };
+/** A cluster holding the given objects; `undefined` means "cluster unavailable". */
+export function clusterWith(objects: readonly KubeObject[] | undefined): ClusterView {
+  return objects === undefined ? UNKNOWN_CLUSTER : bundleClusterView(objects);
 }
 
 export function contextFor(overrides: Partial<CheckContext> = {}): CheckContext {

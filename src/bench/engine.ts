@@ -6,6 +6,7 @@ import { evaluate, type EvaluationEnvironment } from '../engine/evaluate.js';
 import type { KubeObject } from '../engine/types.js';
 import { loadRuleDirectory } from '../rules/load.js';
 import { SHIPPED_RULES_DIR } from '../cli/rules-dir.js';
+import { bundleClusterView } from '../context/bundle.js';
 
 const WARMUP = 20_000;
 const ITERATIONS = 200_000;
@@ -31,7 +32,7 @@ function time(label: string, run: (i: number) => void, iterations = ITERATIONS):
 }
 
 const ruleSet = await loadRuleDirectory(SHIPPED_RULES_DIR);
-const environment: EvaluationEnvironment = { cluster: { networkPoliciesIn: () => [defaultDeny] }, now: new Date() };
+const environment: EvaluationEnvironment = { cluster: bundleClusterView([defaultDeny]), now: new Date() };
 const service20 = serviceWithRanges(20);
 const ingress: KubeObject = {
   kind: 'Ingress',

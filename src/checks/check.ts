@@ -4,7 +4,7 @@
  * the cluster knows and the evaluation time.
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
-import type { CheckContext, CheckFinding, KubeObject, ResourceKind } from '../engine/types.js';
+import type { AdmissionOperation, CheckContext, CheckFinding, KubeObject, ResourceKind } from '../engine/types.js';
 
 /** A problem with a check's parameters beyond what the schema can say (a CIDR that won't parse). */
 export interface ParamProblem {
@@ -20,6 +20,13 @@ export interface CheckDefinition<P extends TObject = TObject> {
   readonly summary: string;
   /** Object kinds the check reads; the engine only calls it for these. */
   readonly kinds: readonly ResourceKind[];
+  /**
+   * Operations the check judges (default CREATE and UPDATE). On DELETE the engine passes the
+   * object being deleted (the request's `oldObject`).
+   */
+  readonly operations?: readonly AdmissionOperation[];
+  /** Whether the check reads cluster state (and so has an `onClusterUnavailable` parameter). */
+  readonly clusterAware?: boolean;
   /** Whether findings can carry a fix, so a rule may set `mutate: true`. */
   readonly canMutate: boolean;
   /** JSON Schema of `params`, with defaults; published in the rule-file schema. */

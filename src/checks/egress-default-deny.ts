@@ -1,19 +1,28 @@
 /**
  * egress-default-deny: before a namespace gets an entry point (a LoadBalancer Service or an
  * Ingress), it must hold a default-deny egress NetworkPolicy, so that a compromised workload
- * reachable from outside cannot send data anywhere it likes. The namespace's policies come from
+ * reachable from outside cannot send data anywhere it likes. And once it holds one, the last such
+ * policy may not be deleted, nor changed so that it stops being one (egress rules added, Egress
+ * dropped from policyTypes, podSelector narrowed). The namespace's policies and labels come from
  * the context: the input bundle offline, the informer caches in the cluster.
  */
 import { Type } from '@sinclair/typebox';
-import { isDefaultDenyEgress } from '../kube/network-policy.js';
+import type { CheckContext, CheckFinding, KubeObject } from '../engine/types.js';
+import { labelSelectorSchema, labelsOf, matchesSelector, selectsEverything } from '../kube/labels.js';
+import { isDefaultDenyEgress, policyTypes, selectsAllPods } from '../kube/network-policy.js';
+import { isAbsentOrEmpty, nameOf, specOf } from '../kube/read.js';
 import { isLoadBalancer } from '../kube/source-ranges.js';
 import { defineCheck, StringEnum } from './check.js';
 
 const Params = Type.Object(
   {
+    namespaceSelector: labelSelectorSchema({
+      default: {},
+      description: 'Only namespaces whose labels match are held to the rule (e.g. matchLabels: {perimeter.dev/enforce-egress: "true"}). Empty: all.',
+    }),
     onClusterUnavailable: StringEnum(['allow', 'deny', 'warn'] as const, {
       default: 'warn',
-      description: "What to do when the namespace's NetworkPolicies cannot be known (cluster API unreachable).",
+      description: "What to do when the namespace's NetworkPolicies or labels cannot be known (cluster API unreachable).",
     }),
   },
   { additionalProperties: false },
@@ -21,30 +30,62 @@ const Params = Type.Object(
 
 const EXAMPLE_POLICY = 'kind: NetworkPolicy, spec: {podSelector: {}, policyTypes: [Egress]}';
 
+function unavailable(context: CheckContext, mode: 'allow' | 'deny' | 'warn', what: string): CheckFinding[] {
+  if (mode === 'allow') return [];
+  return [{ path: 'metadata.namespace', enforcement: mode, message: `cannot tell whether namespace "${context.namespace}" ${what} (cluster state unavailable)` }];
+}
+
+/** Why a policy that was a default-deny egress policy no longer is one. */
+function whatChanged(policy: KubeObject): string {
+  const spec = specOf(policy);
+  const reasons: string[] = [];
+  if (!isAbsentOrEmpty(spec.egress)) reasons.push('it now allows egress');
+  if (!policyTypes(policy).includes('Egress')) reasons.push('Egress is no longer in policyTypes');
+  if (!selectsAllPods(spec.podSelector)) reasons.push('its podSelector no longer selects every pod');
+  return reasons.join(', ');
+}
+
 export default defineCheck({
   id: 'egress-default-deny',
-  summary: 'A namespace must have a default-deny egress NetworkPolicy before it exposes a LoadBalancer Service or an Ingress.',
-  kinds: ['Service', 'Ingress'],
+  summary: 'A namespace must have a default-deny egress NetworkPolicy before it exposes a LoadBalancer Service or an Ingress, and keep it.',
+  kinds: ['Service', 'Ingress', 'NetworkPolicy'],
+  operations: ['CREATE', 'UPDATE', 'DELETE'],
+  clusterAware: true,
   canMutate: false,
   params: Params,
   evaluate(object, params, context) {
-    if (context.kind === 'Service' && !isLoadBalancer(object)) return [];
-    const policies = context.cluster.networkPoliciesIn(context.namespace);
-    if (policies === undefined) {
-      if (params.onClusterUnavailable === 'allow') return [];
-      return [
-        {
-          path: 'metadata.namespace',
-          enforcement: params.onClusterUnavailable,
-          message: `cannot tell whether namespace "${context.namespace}" has a default-deny egress NetworkPolicy (cluster state unavailable)`,
-        },
-      ];
+    const { kind, operation, namespace } = context;
+    // Which objects matter, before any cluster state is looked up.
+    if (kind === 'NetworkPolicy') {
+      if (operation === 'CREATE') return [];
+      if (!isDefaultDenyEgress(operation === 'DELETE' ? object : (context.oldObject ?? {}))) return [];
+      if (operation === 'UPDATE' && isDefaultDenyEgress(object)) return [];
+    } else if (operation === 'DELETE' || (kind === 'Service' && !isLoadBalancer(object))) {
+      return [];
+    }
+
+    if (!selectsEverything(params.namespaceSelector)) {
+      const found = context.cluster.namespace(namespace);
+      if (found === undefined) return unavailable(context, params.onClusterUnavailable, 'is held to this rule');
+      if (!matchesSelector(labelsOf(found), params.namespaceSelector)) return [];
+    }
+    const policies = context.cluster.networkPoliciesIn(namespace);
+    if (policies === undefined) return unavailable(context, params.onClusterUnavailable, 'has a default-deny egress NetworkPolicy');
+
+    if (kind === 'NetworkPolicy') {
+      const name = nameOf(object);
+      if (policies.some((policy) => nameOf(policy) !== name && isDefaultDenyEgress(policy))) return [];
+      const message =
+        operation === 'DELETE'
+          ? `deleting "${name}" would remove the last default-deny egress NetworkPolicy of namespace "${namespace}", letting its pods send traffic anywhere; create another one first (${EXAMPLE_POLICY})`
+          : `this change stops "${name}" being a default-deny egress policy (${whatChanged(object)}), and it is the last one in namespace "${namespace}"; keep podSelector {}, Egress in policyTypes and no egress rules, and allow egress in a separate policy`;
+      return [{ path: operation === 'DELETE' ? 'metadata.name' : 'spec', message }];
     }
     if (policies.some(isDefaultDenyEgress)) return [];
     return [
       {
         path: 'metadata.namespace',
-        message: `namespace "${context.namespace}" has no default-deny egress NetworkPolicy; create one first (${EXAMPLE_POLICY})`,
+        message: `namespace "${namespace}" has no default-deny egress NetworkPolicy; create one first (${EXAMPLE_POLICY})`,
       },
     ];
   },

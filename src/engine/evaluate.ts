@@ -31,9 +31,6 @@ export interface EvaluationEnvironment {
   readonly now: Date;
 }
 
-/** Operations checks judge; DELETE and CONNECT leave nothing behind to expose. */
-const JUDGED_OPERATIONS: ReadonlySet<AdmissionOperation> = new Set(['CREATE', 'UPDATE']);
-
 const ALLOWED: Evaluation = Object.freeze({
   verdict: 'allow',
   findings: Object.freeze([]),
@@ -88,12 +85,14 @@ function verdictOf(findings: readonly Finding[], mutations: readonly Mutation[],
 /** Judges one object against a rule set. Never throws. */
 export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: EvaluationEnvironment): Evaluation {
   const operation = input.operation ?? 'CREATE';
-  const object = input.object;
-  if (!JUDGED_OPERATIONS.has(operation) || object === undefined || object === null || typeof object !== 'object') return ALLOWED;
+  // On DELETE the API server sends only the old object; that is what a check judges.
+  const object = operation === 'DELETE' ? input.oldObject : input.object;
+  if (object === undefined || object === null || typeof object !== 'object') return ALLOWED;
   const kind = input.kind ?? kindOf(object);
-  const rules = ruleSet.rulesFor(kind);
+  const rules = ruleSet.rulesFor(kind, operation);
   if (rules.length === 0) return ALLOWED;
-  const phase = input.phase ?? 'both';
+  // Nothing is patched into an object being deleted.
+  const phase = operation === 'DELETE' ? 'validate' : (input.phase ?? 'both');
 
   const namespace = input.namespace || str(metadataOf(object).namespace) || 'default';
   const name = nameOf(object);

@@ -3,7 +3,7 @@
  * rule reads costs one map lookup, however many rules there are.
  */
 import type { AnyCheck } from '../checks/check.js';
-import type { Enforcement, Mode } from './types.js';
+import type { AdmissionOperation, Enforcement, Mode } from './types.js';
 
 /** Where a rule or setting was written, for messages that send the reader to the line. */
 export interface Origin {
@@ -41,25 +41,32 @@ export interface RuleSet {
   readonly rules: readonly Rule[];
   /** Exemptions that apply to every rule. */
   readonly exclude: readonly Exemption[];
-  /** Rules that read objects of this kind, in rule order. */
-  rulesFor(kind: string): readonly Rule[];
+  /** Rules that read objects of this kind (on this operation, when given), in rule order. */
+  rulesFor(kind: string, operation?: AdmissionOperation): readonly Rule[];
 }
+
+/** Operations a check judges unless it says otherwise: DELETE mostly leaves nothing to expose. */
+export const DEFAULT_OPERATIONS: readonly AdmissionOperation[] = ['CREATE', 'UPDATE'];
 
 const NO_RULES: readonly Rule[] = Object.freeze([]);
 
 export function createRuleSet(mode: Mode, rules: readonly Rule[], exclude: readonly Exemption[]): RuleSet {
-  const byKind = new Map<string, Rule[]>();
+  const index = new Map<string, Rule[]>();
+  const add = (key: string, rule: Rule) => {
+    const list = index.get(key) ?? [];
+    list.push(rule);
+    index.set(key, list);
+  };
   for (const rule of rules) {
     for (const kind of rule.check.kinds) {
-      const forKind = byKind.get(kind) ?? [];
-      forKind.push(rule);
-      byKind.set(kind, forKind);
+      add(kind, rule);
+      for (const operation of rule.check.operations ?? DEFAULT_OPERATIONS) add(`${kind}/${operation}`, rule);
     }
   }
   return {
     mode,
     rules,
     exclude,
-    rulesFor: (kind) => byKind.get(kind) ?? NO_RULES,
+    rulesFor: (kind, operation) => index.get(operation === undefined ? kind : `${kind}/${operation}`) ?? NO_RULES,
   };
 }

@@ -36,6 +36,10 @@ export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 export interface ClusterView {
   /** NetworkPolicies of a namespace, or undefined when the cluster state is unavailable. */
   networkPoliciesIn(namespace: string): readonly KubeObject[] | undefined;
+  /** A Namespace: null when it does not exist, undefined when unknown right now. */
+  namespace(name: string): KubeObject | null | undefined;
+  /** A Service: null when it does not exist, undefined when unknown right now. */
+  service(namespace: string, name: string): KubeObject | null | undefined;
 }
 
 /** Everything a check may look at besides the object and its parameters. */

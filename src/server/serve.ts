@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { ClusterView, KubeObject } from '../engine/types.js';
+import { UNKNOWN_CLUSTER } from '../context/bundle.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -36,12 +36,6 @@ export interface RunningServer {
   /** Stops accepting, lets in-flight reviews finish, releases watchers. */
   close(): Promise<void>;
 }
-
-/**
- * Until the cluster-aware issue wires informers in, the webhook knows no cluster state: rules
- * that need it apply their `onClusterUnavailable` setting.
- */
-const NO_CLUSTER: ClusterView = { networkPoliciesIn: (): readonly KubeObject[] | undefined => undefined };
 
 /** Certificate files to serve with: the given ones, or a development pair (reused while valid). */
 async function certificateFiles(options: ServeOptions): Promise<{ certFile: string; keyFile: string; generated?: string }> {
@@ -73,7 +67,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const app = buildApp({
     rules: () => rules.current,
-    cluster: NO_CLUSTER,
+    cluster: UNKNOWN_CLUSTER,
     metrics,
     logger: log,
     tls: certificate,

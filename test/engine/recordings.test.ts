@@ -38,8 +38,9 @@ const expected: Record<string, [string, string[], string[]]> = {
   '105-validate-service-create-api.json': ['deny', ['external-traffic-policy-local'], []],
   '106-mutate-ingress-create-api.json': ['allow', [], []],
   '107-validate-ingress-create-api.json': ['allow', [], []],
-  '108-mutate-networkpolicy-update-default-deny-egress.json': ['deny', ['no-open-egress'], []],
-  '109-validate-networkpolicy-update-default-deny-egress.json': ['deny', ['no-open-egress'], []],
+  // The UPDATE that turns team-b's only default-deny policy into allow-all egress.
+  '108-mutate-networkpolicy-update-default-deny-egress.json': ['deny', ['no-open-egress', 'egress-default-deny'], []],
+  '109-validate-networkpolicy-update-default-deny-egress.json': ['deny', ['no-open-egress', 'egress-default-deny'], []],
   '110-validate-networkpolicy-delete-default-deny-egress.json': ['allow', [], []],
   '111-validate-service-delete-api.json': ['allow', [], []],
 };
@@ -74,5 +75,29 @@ t.test('every recording is judged as expected with the shipped rules', async (t)
       if (request.operation === 'DELETE') policies.delete(key);
       else if (request.object !== null) policies.set(key, request.object);
     }
+  }
+});
+
+t.test('the recorded DELETE is denied when it would remove the namespace\'s last default-deny egress policy', async (t) => {
+  const ruleSet = await loadRuleDirectory('rules');
+  const recordings = loadRecordings();
+  const deletion = recordings.find((r) => r.file.startsWith('012-'))!.body.request;
+  const defaultDeny = recordings.find((r) => r.file.startsWith('007-'))!.body.request.object!;
+  const allowWeb = deletion.oldObject!;
+  const judge = (oldObject: KubeObject, cluster: KubeObject[]) =>
+    evaluate({ object: undefined, oldObject, operation: 'DELETE', namespace: 'team-a', kind: 'NetworkPolicy', phase: 'validate' }, ruleSet, {
+      cluster: clusterWith(cluster),
+      now: new Date('2026-11-21T00:00:00Z'),
+    });
+  // [why, policy deleted, policies in the namespace, expected verdict]
+  const rows: [string, KubeObject, KubeObject[], string][] = [
+    ['as recorded: allow-web is not a default-deny policy', allowWeb, [defaultDeny, allowWeb], 'allow'],
+    ['deleting the only default-deny egress policy', defaultDeny, [defaultDeny, allowWeb], 'deny'],
+    ['another default-deny egress policy remains', defaultDeny, [defaultDeny, { ...defaultDeny, metadata: { name: 'deny-all-egress-2', namespace: 'team-a' } }], 'allow'],
+  ];
+  for (const [why, deleted, cluster, verdict] of rows) {
+    const result = judge(deleted, cluster);
+    t.equal(result.verdict, verdict, why);
+    if (verdict === 'deny') t.match(result.findings[0]?.message, /would remove the last default-deny egress NetworkPolicy of namespace "team-a"/);
   }
 });

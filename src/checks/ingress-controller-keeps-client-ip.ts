@@ -1,0 +1,74 @@
+/**
+ * ingress-controller-keeps-client-ip: an ingress-nginx allowlist compares the client address the
+ * controller sees. If the controller's own Service uses `externalTrafficPolicy: Cluster`, that
+ * address is a node's (kube-proxy SNAT), so the allowlist silently admits everyone or no one.
+ * The controller Service of each ingress class is looked up in the cluster context.
+ */
+import { Type } from '@sinclair/typebox';
+import { annotation, specOf, str } from '../kube/read.js';
+import { ingressSourceLists } from '../kube/source-ranges.js';
+import { defineCheck, StringEnum } from './check.js';
+
+const Controller = Type.Object(
+  {
+    ingressClass: Type.String({ minLength: 1, description: 'spec.ingressClassName (or the kubernetes.io/ingress.class annotation) served by this controller.' }),
+    service: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', description: 'The controller Service, as namespace/name.' }),
+    default: Type.Optional(Type.Boolean({ description: 'Also serves Ingresses that name no class.' })),
+  },
+  { additionalProperties: false },
+);
+
+const Params = Type.Object(
+  {
+    controllers: Type.Array(Controller, {
+      default: [{ ingressClass: 'nginx', service: 'ingress-nginx/ingress-nginx-controller', default: true }],
+      description: 'Controller Service per ingress class.',
+    }),
+    onClusterUnavailable: StringEnum(['allow', 'deny', 'warn'] as const, {
+      default: 'warn',
+      description: "What to do when the controller Service cannot be looked up (cluster API unreachable).",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The legacy class annotation, still honoured by ingress-nginx. */
+const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+
+export default defineCheck({
+  id: 'ingress-controller-keeps-client-ip',
+  summary: "Ingresses with a source allowlist need a controller whose Service keeps client addresses (externalTrafficPolicy: Local).",
+  kinds: ['Ingress'],
+  clusterAware: true,
+  canMutate: false,
+  params: Params,
+  evaluate(object, params, context) {
+    if (ingressSourceLists(object).length === 0) return [];
+    const ingressClass = str(specOf(object).ingressClassName) ?? annotation(object, CLASS_ANNOTATION);
+    const controller = params.controllers.find((c) => (ingressClass === undefined ? c.default === true : c.ingressClass === ingressClass));
+    if (controller === undefined) return [];
+    const [namespace = '', name = ''] = controller.service.split('/');
+    const service = context.cluster.service(namespace, name);
+    if (service === undefined) {
+      if (params.onClusterUnavailable === 'allow') return [];
+      return [
+        {
+          path: 'metadata.annotations',
+          enforcement: params.onClusterUnavailable,
+          message: `cannot check that controller Service ${controller.service} keeps client addresses (cluster state unavailable)`,
+        },
+      ];
+    }
+    // Not found (offline, or a controller on host networking): nothing to judge.
+    if (service === null) return [];
+    const spec = specOf(service);
+    const type = str(spec.type);
+    if ((type !== 'LoadBalancer' && type !== 'NodePort') || str(spec.externalTrafficPolicy) === 'Local') return [];
+    return [
+      {
+        path: 'metadata.annotations',
+        message: `the source allowlist is checked by the ${controller.ingressClass} controller, whose Service ${controller.service} has externalTrafficPolicy ${str(spec.externalTrafficPolicy) ?? 'Cluster'}: it sees node addresses, not clients, so the allowlist admits everyone or no one; set externalTrafficPolicy: Local on that Service`,
+      },
+    ];
+  },
+});
