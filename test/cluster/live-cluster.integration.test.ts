@@ -1,0 +1,119 @@
+/**
+ * The informer-backed cluster view against the fake API server, through the real
+ * @kubernetes/client-node: sync, changes seen by later admissions, watch expiry and relist, the
+ * API server going away and coming back, and no API request on the admission path.
+ */
+import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { createApiClient, loadKubeConfig } from '../../src/cluster/api.js';
+import { LiveCluster } from '../../src/cluster/live-view.js';
+import { evaluate } from '../../src/engine/evaluate.js';
+import { loadRuleDirectory } from '../../src/rules/load.js';
+import { FakeApiServer } from './fake-apiserver.js';
+
+const ruleSet = await loadRuleDirectory('rules');
+const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+const defaultDeny = (ns: string, name = 'default-deny-egress') => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec: { podSelector: {}, policyTypes: ['Egress'] } });
+const lb = (ns: string) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: ns },
+  spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'], ports: [{ port: 443 }] },
+});
+
+async function setup(t: Tap.Test) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-cluster-'));
+  const fake = await FakeApiServer.start(dir);
+  fake.apply(namespace('team-a'));
+  fake.apply(defaultDeny('team-a'));
+  const registry = new Registry();
+  const cluster = new LiveCluster(createApiClient(loadKubeConfig(await fake.writeKubeconfig())), { log: pino({ level: 'silent' }), registry, backoff: { initialMs: 50, maxMs: 200 } });
+  t.teardown(async () => {
+    cluster.stop();
+    await fake.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await cluster.start(ruleSet);
+  return { fake, cluster, registry };
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Tap {
+    type Test = import('tap').Test;
+  }
+}
+
+const until = async (what: () => boolean, limitMs = 10_000) => {
+  const end = Date.now() + limitMs;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+const verdictFor = (cluster: LiveCluster, ns: string) => evaluate({ object: lb(ns), namespace: ns, kind: 'Service', phase: 'validate' }, ruleSet, { cluster, now: new Date() });
+
+t.test('caches sync, and changes are seen by later admissions without any API request', async (t) => {
+  const { fake, cluster } = await setup(t);
+  t.ok(cluster.hasSynced, 'synced after start');
+  t.equal(cluster.networkPoliciesIn('team-a')?.length, 1);
+  t.equal(cluster.namespace('team-a')?.metadata && (cluster.namespace('team-a')?.metadata as { name: string }).name, 'team-a');
+  t.equal(cluster.namespace('nope'), null, 'a missing namespace is null, not unknown');
+
+  const before = fake.requests.length;
+  for (let i = 0; i < 1000; i++) verdictFor(cluster, 'team-a');
+  t.equal(fake.requests.length, before, '1,000 admissions made no API request');
+  t.equal(verdictFor(cluster, 'team-a').verdict, 'allow');
+
+  fake.remove('NetworkPolicy', 'team-a', 'default-deny-egress');
+  await until(() => cluster.networkPoliciesIn('team-a')?.length === 0);
+  t.equal(verdictFor(cluster, 'team-a').verdict, 'deny', 'a deletion is seen');
+  fake.apply({ ...defaultDeny('team-a'), spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] } });
+  await until(() => cluster.networkPoliciesIn('team-a')?.length === 1);
+  t.equal(verdictFor(cluster, 'team-a').verdict, 'deny', 'an added policy that is not default-deny does not help');
+  fake.apply(defaultDeny('team-a'));
+  await until(() => verdictFor(cluster, 'team-a').verdict === 'allow');
+  t.pass('a modification back to default-deny is seen');
+});
+
+t.test('watch expiry: a normal end re-watches; a compacted resourceVersion (410) relists', async (t) => {
+  const { fake, cluster } = await setup(t);
+  const lists = () => fake.requests.filter((r) => r.path === '/apis/networking.k8s.io/v1/networkpolicies' && !r.watch).length;
+  const watches = () => fake.requests.filter((r) => r.path === '/apis/networking.k8s.io/v1/networkpolicies' && r.watch).length;
+  const listsBefore = lists();
+  const watchesBefore = watches();
+  fake.endWatches();
+  await until(() => watches() > watchesBefore);
+  t.equal(lists(), listsBefore, 'a watch that ends normally resumes without a list');
+
+  // In one tick, before the client can re-watch: end the watches, change something, and forget
+  // the history, so resuming from the last resourceVersion can only get 410 Gone.
+  fake.endWatches();
+  fake.apply(defaultDeny('team-b'));
+  fake.compact();
+  await until(() => lists() > listsBefore && cluster.networkPoliciesIn('team-b')?.length === 1);
+  t.pass('410 Gone made the cache relist, and it holds what changed meanwhile');
+  t.equal(cluster.networkPoliciesIn('team-a')?.length, 1);
+});
+
+t.test('the API server going away and coming back', async (t) => {
+  const { fake, cluster, registry } = await setup(t);
+  await fake.stop();
+  await until(() => cluster.networkPoliciesIn('team-a') === undefined);
+  const unavailable = verdictFor(cluster, 'team-a');
+  t.equal(unavailable.verdict, 'warn', 'onClusterUnavailable: warn (the shipped setting)');
+  t.match(unavailable.findings[0]?.message, /cannot tell whether namespace "team-a" has a default-deny egress NetworkPolicy \(cluster state unavailable\)/);
+  t.match(await registry.getSingleMetricAsString('perimeter_cluster_unavailable_lookups_total'), /resource="networkpolicies"\} [1-9]/, 'counted');
+  t.match(await registry.getSingleMetricAsString('perimeter_cluster_cache_synced'), /resource="networkpolicies"\} 0/);
+
+  fake.remove('NetworkPolicy', 'team-a', 'default-deny-egress');
+  await fake.listen();
+  await until(() => cluster.networkPoliciesIn('team-a')?.length === 0, 15_000);
+  t.equal(verdictFor(cluster, 'team-a').verdict, 'deny', 'back in sync, with what changed while it was away');
+  t.match(await registry.getSingleMetricAsString('perimeter_cluster_cache_synced'), /resource="networkpolicies"\} 1/);
+});
