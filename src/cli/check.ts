@@ -1,7 +1,7 @@
 /** `perimeter check`: judge manifests offline with the same engine the webhook uses. */
 import { loadRuleDirectory } from '../rules/load.js';
 import { readManifests } from '../manifests/read.js';
-import { judgeBundle } from '../report/results.js';
+import { hasDenials, judgeBundle } from '../report/results.js';
 import { formatJson, formatTable, type OutputFormat } from '../report/format.js';
 import { EXIT, type CommandIO } from './io.js';
 
@@ -16,5 +16,5 @@ export async function runCheck(options: CheckOptions, io: CommandIO): Promise<nu
   const objects = await readManifests(options.files, io.readStdin);
   const report = judgeBundle(objects, ruleSet, io.now());
   io.stdout(options.output === 'json' ? formatJson(report) : formatTable(report));
-  return report.summary.denied > 0 ? EXIT.DENIED : EXIT.OK;
+  return hasDenials(report) ? EXIT.DENIED : EXIT.OK;
 }

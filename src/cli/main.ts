@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OUTPUT_FORMATS, type OutputFormat } from '../report/format.js';
 import { loadRuleDirectory } from '../rules/load.js';
 import { PerimeterError } from '../errors.js';
+import { AUDIT_FORMATS, runAudit, type AuditFormat } from './audit.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { runWebhookConfig } from './webhook-config.js';
@@ -19,6 +20,10 @@ Commands:
   check [--rules DIR] [-o table|json] FILE... | -
       Judge manifests (YAML or JSON, multi-document, kind: List) against the rules.
       Exit 0 when nothing is denied, 1 when something is, 2 on bad input or rules.
+  audit [--rules DIR] [-o table|json|policyreport] (--cluster [--kubeconfig F] [--namespace NS] [--chunk-size 500] | FILE... | -)
+      Judge what exists: every Service, Ingress and NetworkPolicy of a live cluster (paged), or
+      files, and each namespace without a default-deny egress policy. PolicyReport output is
+      wgpolicyk8s.io/v1alpha2 YAML. Exit 0, 1 (something deny-level) or 2.
   lint-rules [DIR]
       Validate rule files alone. Exit 0 when valid, 2 when not.
   serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
@@ -106,6 +111,32 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       });
       if (positionals.length > 0) throw new UsageError(`webhook-config takes no arguments (got "${positionals[0]}")`);
       return runWebhookConfig(values, io);
+    }
+    case 'audit': {
+      const { values, positionals } = parse(rest, {
+        rules: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        cluster: { type: 'boolean', default: false },
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        'chunk-size': { type: 'string', default: '500' },
+      });
+      const chunkSize = Number(values['chunk-size']);
+      if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageError(`--chunk-size must be a positive integer (got "${String(values['chunk-size'])}")`);
+      const output = typeof values.output === 'string' ? values.output : 'table';
+      if (!(AUDIT_FORMATS as readonly string[]).includes(output)) throw new UsageError(`--output must be one of: ${AUDIT_FORMATS.join(', ')} (got "${output}")`);
+      return runAudit(
+        {
+          rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(),
+          output: output as AuditFormat,
+          cluster: values.cluster === true,
+          ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
+          ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
+          files: positionals,
+          chunkSize,
+        },
+        io,
+      );
     }
     case 'lint-rules': {
       const { positionals } = parse(rest, {});

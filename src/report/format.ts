@@ -5,7 +5,8 @@ export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export function formatJson(report: Report): string {
-  return `${JSON.stringify({ results: report.results, summary: report.summary }, null, 2)}\n`;
+  const namespaces = report.namespaces === undefined ? {} : { namespaces: report.namespaces };
+  return `${JSON.stringify({ results: report.results, ...namespaces, summary: { ...report.summary, ...(report.namespaces === undefined ? {} : { namespacesWithoutDefaultDeny: new Set(report.namespaces.map((n) => n.namespace)).size }) } }, null, 2)}\n`;
 }
 
 function pad(rows: readonly (readonly string[])[]): string {
@@ -34,7 +35,9 @@ export function formatTable(report: Report): string {
     }
     if (lines === 0) rows.push([verdict, object, '-', '-', result.exemptions.length > 0 ? `exempt from ${result.exemptions.map((e) => e.rule).join(', ')}` : '']);
   }
+  for (const finding of report.namespaces ?? []) rows.push([finding.enforcement === 'deny' && !report.dryRun ? 'deny' : 'warn', `Namespace ${finding.namespace}`, finding.rule, finding.enforcement, finding.message]);
   const { objects, denied, warned, patched } = report.summary;
   const mode = report.dryRun ? ' (audit mode: dry run, nothing denied or patched)' : '';
-  return `${pad(rows)}\n\n${objects} objects: ${denied} denied, ${warned} warned, ${patched} patched${mode}\n`;
+  const namespaces = report.namespaces === undefined ? '' : `; ${new Set(report.namespaces.map((n) => n.namespace)).size} namespaces without default-deny egress`;
+  return `${pad(rows)}\n\n${objects} objects: ${denied} denied, ${warned} warned, ${patched} patched${namespaces}${mode}\n`;
 }

@@ -8,6 +8,7 @@ import type { AppliedExemption, Finding, KubeObject, Mutation, PatchOperation, V
 import { manifestNamespace, bundleClusterView } from '../context/bundle.js';
 import { kindOf, nameOf } from '../kube/read.js';
 import type { SourcedObject } from '../manifests/read.js';
+import { namespacesWithoutDefaultDeny, type NamespaceFinding } from './namespaces.js';
 
 export interface ObjectResult {
   readonly source: string;
@@ -31,6 +32,8 @@ export interface Summary {
 export interface Report {
   readonly results: readonly ObjectResult[];
   readonly summary: Summary;
+  /** Namespaces without a default-deny egress policy (reported by `audit`). */
+  readonly namespaces?: readonly NamespaceFinding[];
   /** True when the rule set is in audit mode. */
   readonly dryRun: boolean;
 }
@@ -51,7 +54,7 @@ export function summarize(results: readonly ObjectResult[]): Summary {
  * Judges a bundle of objects as if they were applied together: the bundle is the cluster the
  * cluster-aware rules look at. Objects of kinds no rule reads are not reported.
  */
-export function judgeBundle(objects: readonly SourcedObject[], ruleSet: RuleSet, now: Date = new Date()): Report {
+export function judgeBundle(objects: readonly SourcedObject[], ruleSet: RuleSet, now: Date = new Date(), options: { reportNamespaces?: boolean } = {}): Report {
   const environment: EvaluationEnvironment = { cluster: bundleClusterView(objects.map((o) => o.object)), now };
   const results: ObjectResult[] = [];
   for (const { source, object } of objects) {
@@ -59,7 +62,15 @@ export function judgeBundle(objects: readonly SourcedObject[], ruleSet: RuleSet,
     if (ruleSet.rulesFor(kind).length === 0) continue;
     results.push(resultOf(source, object, ruleSet, environment));
   }
-  return { results, summary: summarize(results), dryRun: ruleSet.mode === 'audit' };
+  const report: Report = { results, summary: summarize(results), dryRun: ruleSet.mode === 'audit' };
+  if (options.reportNamespaces !== true) return report;
+  const namespaces = objects.filter((o) => kindOf(o.object) === 'Namespace').map((o) => nameOf(o.object));
+  return { ...report, namespaces: namespacesWithoutDefaultDeny(namespaces, ruleSet, environment) };
+}
+
+/** Whether a report holds something that would be denied: exit code 1 of check and audit. */
+export function hasDenials(report: Report): boolean {
+  return report.summary.denied > 0 || (!report.dryRun && (report.namespaces ?? []).some((finding) => finding.enforcement === 'deny'));
 }
 
 function resultOf(source: string, object: KubeObject, ruleSet: RuleSet, environment: EvaluationEnvironment): ObjectResult {

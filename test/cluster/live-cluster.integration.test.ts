@@ -3,7 +3,7 @@
  * @kubernetes/client-node: sync, changes seen by later admissions, watch expiry and relist, the
  * API server going away and coming back, and no API request on the admission path.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,7 @@ const lb = (ns: string) => ({
   spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'], ports: [{ port: 443 }] },
 });
 
-async function setup(t: Tap.Test) {
+async function setup(t: Test) {
   const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-cluster-'));
   const fake = await FakeApiServer.start(dir);
   fake.apply(namespace('team-a'));
@@ -39,13 +39,6 @@ async function setup(t: Tap.Test) {
   });
   await cluster.start(ruleSet);
   return { fake, cluster, registry };
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = import('tap').Test;
-  }
 }
 
 const until = async (what: () => boolean, limitMs = 10_000) => {

@@ -2,7 +2,7 @@
  * Integration tests of the real server: HTTPS on 127.0.0.1, the recordings replayed with their
  * paths and headers, HTTP/2, rule edits and certificate rotation while requests flow.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { generateDevelopmentCertificate } from '../../src/server/tls.js';
 import { loadRecordings } from '../recordings.js';
 import { get, post, postHttp2 } from './client.js';
 
-async function start(t: Tap.Test, overrides: Partial<Parameters<typeof startServer>[0]> = {}): Promise<{ server: RunningServer; ca: string; rulesDir: string }> {
+async function start(t: Test, overrides: Partial<Parameters<typeof startServer>[0]> = {}): Promise<{ server: RunningServer; ca: string; rulesDir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-serve-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const rulesDir = path.join(dir, 'rules');
@@ -22,13 +22,6 @@ async function start(t: Tap.Test, overrides: Partial<Parameters<typeof startServ
   t.teardown(() => server.close());
   const ca = overrides.tlsCert === undefined ? await readFile(path.join(dir, 'certs', 'ca.crt'), 'utf8') : '';
   return { server, ca, rulesDir };
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = import('tap').Test;
-  }
 }
 
 // What the server answers to each recording, with no cluster state known yet (the egress rule
