@@ -27,9 +27,12 @@ Commands:
   lint-rules [DIR]
       Validate rule files alone. Exit 0 when valid, 2 when not.
   serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
+        [--cluster auto|on|off] [--kubeconfig FILE]
       Serve the admission webhook over HTTPS (HTTP/2 and HTTP/1.1): POST /validate, /mutate;
       GET /healthz, /readyz, /metrics. Without --tls-cert, a development CA and a certificate
       for localhost are generated under .perimeter/. Rule and certificate files are watched.
+      Cluster state (NetworkPolicies, Namespaces, ingress controller Services) is watched when a
+      kubeconfig, KUBECONFIG or the in-cluster service account is there (--cluster auto).
   webhook-config --url URL --ca-file FILE [--failure-policy Fail|Ignore] [--timeout-seconds 5]
                  [--namespace perimeter] [--name perimeter]
       Print Validating- and MutatingWebhookConfigurations for URL-based registration.
@@ -81,7 +84,11 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        cluster: { type: 'string', default: 'auto' },
+        kubeconfig: { type: 'string' },
       });
+      const cluster = String(values.cluster);
+      if (cluster !== 'auto' && cluster !== 'on' && cluster !== 'off') throw new UsageError('--cluster must be auto, on or off');
       if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${String(values.port)}")`);
@@ -96,6 +103,8 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
           ...(values['tls-key'] !== undefined ? { tlsKey: String(values['tls-key']) } : {}),
           devCertDir: '.perimeter',
           logLevel,
+          cluster,
+          ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
         },
         io,
       );

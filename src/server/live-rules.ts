@@ -20,6 +20,7 @@ export class LiveRules {
     fingerprint: string,
     private readonly metrics: Metrics,
     private readonly log: FastifyBaseLogger,
+    private readonly onReload: (ruleSet: RuleSet) => void,
   ) {
     this.ruleSet = initial;
     this.fingerprint = fingerprint;
@@ -27,9 +28,9 @@ export class LiveRules {
   }
 
   /** Loads the directory once; throws `RuleLoadError` when the initial set is invalid. */
-  static async load(directory: string, metrics: Metrics, log: FastifyBaseLogger): Promise<LiveRules> {
+  static async load(directory: string, metrics: Metrics, log: FastifyBaseLogger, onReload: (ruleSet: RuleSet) => void = () => undefined): Promise<LiveRules> {
     const sources = await readRuleDirectory(directory);
-    return new LiveRules(directory, parseRuleFiles(sources), JSON.stringify(sources), metrics, log);
+    return new LiveRules(directory, parseRuleFiles(sources), JSON.stringify(sources), metrics, log, onReload);
   }
 
   get current(): RuleSet {
@@ -60,6 +61,7 @@ export class LiveRules {
       this.metrics.ruleReloads.inc({ result: 'success' });
       this.metrics.ruleGeneration.set(this.generationCount);
       this.log.info({ generation: this.generationCount, rules: this.ruleSet.rules.length, mode: this.ruleSet.mode }, 'rules reloaded');
+      this.onReload(this.ruleSet);
     } catch (error) {
       if (!(error instanceof RuleLoadError)) throw error;
       this.metrics.ruleReloads.inc({ result: 'failure' });

@@ -6,12 +6,23 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { createApiClient, loadKubeConfig } from '../cluster/api.js';
+import type { BackoffOptions } from '../cluster/cache.js';
+import { LiveCluster } from '../cluster/live-view.js';
 import { UNKNOWN_CLUSTER } from '../context/bundle.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { CertificateError, generateDevelopmentCertificate, readServingCertificate, type ServingCertificate } from './tls.js';
 import { watchDirectories, type Watch } from './watch.js';
+
+export type ClusterMode = 'auto' | 'on' | 'off';
+
+function wantsCluster(options: ServeOptions): boolean {
+  const mode = options.cluster ?? 'auto';
+  if (mode !== 'auto') return mode === 'on';
+  return options.kubeconfig !== undefined || process.env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined;
+}
 
 export interface ServeOptions {
   readonly port: number;
@@ -24,6 +35,14 @@ export interface ServeOptions {
   readonly logLevel: string;
   /** Poll interval of the file watchers (tests shorten it). */
   readonly pollMs?: number;
+  /**
+   * Cluster state for cluster-aware rules: `on` connects (kubeconfig, `KUBECONFIG`, or the
+   * in-cluster service account), `off` never does, `auto` connects when one of those is there.
+   */
+  readonly cluster?: ClusterMode;
+  readonly kubeconfig?: string;
+  /** Retry delays of the cluster caches (tests shorten them). */
+  readonly clusterBackoff?: BackoffOptions;
   /** Where the startup lines go (certificate location, URL). */
   readonly announce?: (line: string) => void;
 }
@@ -61,18 +80,23 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = pino({ level: options.logLevel, base: { service: 'perimeter' } });
   const metrics = createMetrics();
-  const rules = await LiveRules.load(options.rulesDir, metrics, log);
+  const client = wantsCluster(options) ? createApiClient(loadKubeConfig(options.kubeconfig)) : undefined;
+  const cluster = client === undefined ? undefined : new LiveCluster(client, { log, registry: metrics.registry, ...(options.clusterBackoff === undefined ? {} : { backoff: options.clusterBackoff }) });
+  const rules = await LiveRules.load(options.rulesDir, metrics, log, (ruleSet) => void cluster?.watchRules(ruleSet));
   const files = await certificateFiles(options);
   let certificate: ServingCertificate = await readServingCertificate(files.certFile, files.keyFile);
 
   const app = buildApp({
     rules: () => rules.current,
-    cluster: UNKNOWN_CLUSTER,
+    cluster: cluster ?? UNKNOWN_CLUSTER,
     metrics,
     logger: log,
     tls: certificate,
-    readiness: () =>
-      certificate.notAfter.getTime() <= Date.now() ? { ready: false, reason: `serving certificate expired at ${certificate.notAfter.toISOString()}` } : { ready: true },
+    readiness: () => {
+      if (certificate.notAfter.getTime() <= Date.now()) return { ready: false, reason: `serving certificate expired at ${certificate.notAfter.toISOString()}` };
+      if (cluster !== undefined && !cluster.hasSynced) return { ready: false, reason: 'cluster caches not synced yet' };
+      return { ready: true };
+    },
   });
 
   const pollMs = options.pollMs ?? 10_000;
@@ -103,6 +127,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await app.close();
     throw error;
   }
+  // Serving starts at once; readiness waits for the caches, and until they sync the
+  // cluster-aware rules apply onClusterUnavailable.
+  if (cluster !== undefined) {
+    void cluster.start(rules.current);
+    options.announce?.(`watching cluster state at ${client?.server ?? ''}`);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
@@ -118,6 +148,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close() {
       closing ??= (async () => {
         for (const watch of watches) watch.close();
+        cluster?.stop();
         await app.close();
       })();
       return closing;

@@ -70,7 +70,7 @@ t.test('serve on a port already taken exits 2 with the reason', async (t) => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.teardown(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
-  const run = await cli(['serve', '--host', '127.0.0.1', '--port', String(port), '--rules', 'rules', '--log-level', 'silent']);
+  const run = await cli(['serve', '--host', '127.0.0.1', '--port', String(port), '--rules', 'rules', '--log-level', 'silent', '--cluster', 'off']);
   t.equal(run.code, 2);
   t.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
 });

@@ -7,6 +7,7 @@ import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { cli } from '../cli/run.js';
 import { FakeApiServer } from './fake-apiserver.js';
+import { granted } from './rbac.js';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-audit-'));
 const fake = await FakeApiServer.start(dir);
@@ -105,4 +106,11 @@ t.test('audit on files is check with the report formats', async (t) => {
   const usage = await cli(['audit', '--rules', 'rules']);
   t.equal(usage.code, 2);
   t.match(usage.stderr, /audit takes either --cluster or FILE/);
+});
+
+t.test('every API request the audit made is granted by the shipped audit RBAC', async (t) => {
+  const used = fake.permissionsUsed();
+  const rules = granted('audit');
+  t.same([...used].filter((p) => !rules.has(p)), [], 'nothing used that is not granted');
+  t.same([...rules].filter((p) => !used.has(p)).sort(), [], 'nothing granted that was not used');
 });

@@ -138,6 +138,19 @@ export class FakeApiServer {
     this.watchers.clear();
   }
 
+  /** The RBAC permissions the requests so far needed: `group/resource:verb`. */
+  permissionsUsed(): Set<string> {
+    const used = new Set<string>();
+    for (const request of this.requests) {
+      const target = this.route(request.path);
+      if (target === undefined) continue;
+      const { resource, prefix } = RESOURCES[target.kind]!;
+      const group = prefix === '/api/v1' ? '' : prefix.split('/')[2] ?? '';
+      used.add(`${group}/${resource}:${request.watch ? 'watch' : 'list'}`);
+    }
+    return used;
+  }
+
   get openWatches(): number {
     return this.watchers.size;
   }

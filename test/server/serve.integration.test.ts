@@ -18,7 +18,7 @@ async function start(t: Test, overrides: Partial<Parameters<typeof startServer>[
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const rulesDir = path.join(dir, 'rules');
   await cp('rules', rulesDir, { recursive: true });
-  const server = await startServer({ port: 0, host: '127.0.0.1', rulesDir, devCertDir: path.join(dir, 'certs'), logLevel: 'silent', pollMs: 100, ...overrides });
+  const server = await startServer({ port: 0, host: '127.0.0.1', rulesDir, devCertDir: path.join(dir, 'certs'), logLevel: 'silent', pollMs: 100, cluster: 'off', ...overrides });
   t.teardown(() => server.close());
   const ca = overrides.tlsCert === undefined ? await readFile(path.join(dir, 'certs', 'ca.crt'), 'utf8') : '';
   return { server, ca, rulesDir };

@@ -17,7 +17,7 @@ const RULES = path.resolve('rules');
 t.test('SIGTERM with a review in flight', async (t) => {
   const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-shutdown-'));
   t.teardown(() => rm(cwd, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--log-level', 'silent'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--log-level', 'silent', '--cluster', 'off'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
