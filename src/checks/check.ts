@@ -25,8 +25,6 @@ export interface CheckDefinition<P extends TObject = TObject> {
    * object being deleted (the request's `oldObject`).
    */
   readonly operations?: readonly AdmissionOperation[];
-  /** Whether the check reads cluster state (and so has an `onClusterUnavailable` parameter). */
-  readonly clusterAware?: boolean;
   /** Whether findings can carry a fix, so a rule may set `mutate: true`. */
   readonly canMutate: boolean;
   /** JSON Schema of `params`, with defaults; published in the rule-file schema. */

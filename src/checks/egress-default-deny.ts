@@ -12,7 +12,8 @@ import { labelSelectorSchema, labelsOf, matchesSelector, selectsEverything } fro
 import { isDefaultDenyEgress, policyTypes, selectsAllPods } from '../kube/network-policy.js';
 import { isAbsentOrEmpty, nameOf, specOf } from '../kube/read.js';
 import { isLoadBalancer } from '../kube/source-ranges.js';
-import { defineCheck, StringEnum } from './check.js';
+import { defineCheck } from './check.js';
+import { clusterUnavailable, onClusterUnavailableParam, type OnClusterUnavailable } from './cluster-unavailable.js';
 
 const Params = Type.Object(
   {
@@ -20,19 +21,15 @@ const Params = Type.Object(
       default: {},
       description: 'Only namespaces whose labels match are held to the rule (e.g. matchLabels: {perimeter.dev/enforce-egress: "true"}). Empty: all.',
     }),
-    onClusterUnavailable: StringEnum(['allow', 'deny', 'warn'] as const, {
-      default: 'warn',
-      description: "What to do when the namespace's NetworkPolicies or labels cannot be known (cluster API unreachable).",
-    }),
+    onClusterUnavailable: onClusterUnavailableParam("the namespace's NetworkPolicies or labels"),
   },
   { additionalProperties: false },
 );
 
 const EXAMPLE_POLICY = 'kind: NetworkPolicy, spec: {podSelector: {}, policyTypes: [Egress]}';
 
-function unavailable(context: CheckContext, mode: 'allow' | 'deny' | 'warn', what: string): CheckFinding[] {
-  if (mode === 'allow') return [];
-  return [{ path: 'metadata.namespace', enforcement: mode, message: `cannot tell whether namespace "${context.namespace}" ${what} (cluster state unavailable)` }];
+function unavailable(context: CheckContext, mode: OnClusterUnavailable, what: string): CheckFinding[] {
+  return clusterUnavailable(mode, 'metadata.namespace', `cannot tell whether namespace "${context.namespace}" ${what}`);
 }
 
 /** Why a policy that was a default-deny egress policy no longer is one. */
@@ -50,7 +47,6 @@ export default defineCheck({
   summary: 'A namespace must have a default-deny egress NetworkPolicy before it exposes a LoadBalancer Service or an Ingress, and keep it.',
   kinds: ['Service', 'Ingress', 'NetworkPolicy'],
   operations: ['CREATE', 'UPDATE', 'DELETE'],
-  clusterAware: true,
   canMutate: false,
   params: Params,
   evaluate(object, params, context) {

@@ -7,7 +7,8 @@
 import { Type } from '@sinclair/typebox';
 import { annotation, specOf, str } from '../kube/read.js';
 import { ingressSourceLists } from '../kube/source-ranges.js';
-import { defineCheck, StringEnum } from './check.js';
+import { defineCheck } from './check.js';
+import { clusterUnavailable, onClusterUnavailableParam } from './cluster-unavailable.js';
 
 const Controller = Type.Object(
   {
@@ -24,10 +25,7 @@ const Params = Type.Object(
       default: [{ ingressClass: 'nginx', service: 'ingress-nginx/ingress-nginx-controller', default: true }],
       description: 'Controller Service per ingress class.',
     }),
-    onClusterUnavailable: StringEnum(['allow', 'deny', 'warn'] as const, {
-      default: 'warn',
-      description: "What to do when the controller Service cannot be looked up (cluster API unreachable).",
-    }),
+    onClusterUnavailable: onClusterUnavailableParam('the controller Service'),
   },
   { additionalProperties: false },
 );
@@ -39,7 +37,6 @@ export default defineCheck({
   id: 'ingress-controller-keeps-client-ip',
   summary: "Ingresses with a source allowlist need a controller whose Service keeps client addresses (externalTrafficPolicy: Local).",
   kinds: ['Ingress'],
-  clusterAware: true,
   canMutate: false,
   params: Params,
   evaluate(object, params, context) {
@@ -50,14 +47,7 @@ export default defineCheck({
     const [namespace = '', name = ''] = controller.service.split('/');
     const service = context.cluster.service(namespace, name);
     if (service === undefined) {
-      if (params.onClusterUnavailable === 'allow') return [];
-      return [
-        {
-          path: 'metadata.annotations',
-          enforcement: params.onClusterUnavailable,
-          message: `cannot check that controller Service ${controller.service} keeps client addresses (cluster state unavailable)`,
-        },
-      ];
+      return clusterUnavailable(params.onClusterUnavailable, 'metadata.annotations', `cannot check that controller Service ${controller.service} keeps client addresses`);
     }
     // Not found (offline, or a controller on host networking): nothing to judge.
     if (service === null) return [];
