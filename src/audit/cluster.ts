@@ -3,9 +3,7 @@
  * Namespace, page by page (`limit`/`continue`), as plain objects. List items come without
  * `kind` and `apiVersion`, so those are set from the collection.
  */
-import type { ApiClient } from '../cluster/api.js';
-import { LIST_PAGE_SIZE } from '../cluster/cache.js';
-import type { KubeObject } from '../engine/types.js';
+import { listAllPages, type ApiClient } from '../cluster/api.js';
 import type { SourcedObject } from '../manifests/read.js';
 
 const COLLECTIONS = [
@@ -26,19 +24,14 @@ export async function listClusterObjects(client: ApiClient, options: ListOptions
   const out: SourcedObject[] = [];
   for (const collection of COLLECTIONS) {
     const path = options.namespace === undefined || collection.namespaced === undefined ? collection.all : collection.namespaced(encodeURIComponent(options.namespace));
-    let listed = 0;
-    let continueToken = '';
-    do {
-      const page = await client.list(path, { limit: options.pageSize ?? LIST_PAGE_SIZE, continueToken });
-      for (const item of page.items) {
-        const object: KubeObject = { ...item, apiVersion: collection.apiVersion, kind: collection.kind };
-        if (collection.kind === 'Namespace' && options.namespace !== undefined && (item.metadata as { name?: string } | undefined)?.name !== options.namespace) continue;
-        out.push({ source: 'cluster', object });
-      }
-      listed += page.items.length;
-      options.progress?.(collection.kind, listed);
-      continueToken = page.continueToken;
-    } while (continueToken !== '');
+    const { items } = await listAllPages(client, path, {
+      ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      onPage: (listed) => options.progress?.(collection.kind, listed),
+    });
+    for (const item of items) {
+      if (collection.kind === 'Namespace' && options.namespace !== undefined && (item.metadata as { name?: string } | undefined)?.name !== options.namespace) continue;
+      out.push({ source: 'cluster', object: { ...item, apiVersion: collection.apiVersion, kind: collection.kind } });
+    }
   }
   return out;
 }

@@ -62,7 +62,9 @@ export default defineCheck({
 
     if (!selectsEverything(params.namespaceSelector)) {
       const found = context.cluster.namespace(namespace);
-      if (found === undefined) return unavailable(context, params.onClusterUnavailable, 'is held to this rule');
+      // Not found counts as unknown, not as unlabelled: a namespace created together with the
+      // object may not have reached the cache yet, and its labels are what decide.
+      if (found === undefined || found === null) return unavailable(context, params.onClusterUnavailable, 'is held to this rule');
       if (!matchesSelector(labelsOf(found), params.namespaceSelector)) return [];
     }
     const policies = context.cluster.networkPoliciesIn(namespace);

@@ -45,7 +45,11 @@ export async function runAudit(options: AuditOptions, io: CommandIO): Promise<nu
   }
   const now = io.now();
   const report = judgeBundle(objects, ruleSet, now, { reportNamespaces: true });
-  if (options.output === 'policyreport') io.stdout(toPolicyReports(report, ruleSet, now).map((document) => `---\n${stringify(document, { aliasDuplicateObjects: false })}`).join(''));
+  if (options.output === 'policyreport') {
+    // YAML 1.1 quoting, as kubectl reads YAML 1.1: a namespace called `on` or `no` stays a string.
+    const documents = toPolicyReports(report, ruleSet, now, { clusterReport: options.namespace === undefined });
+    io.stdout(documents.map((document) => `---\n${stringify(document, { aliasDuplicateObjects: false, version: '1.1' })}`).join(''));
+  }
   else io.stdout(options.output === 'json' ? formatJson(report) : formatTable(report));
   return hasDenials(report) ? EXIT.DENIED : EXIT.OK;
 }

@@ -99,6 +99,6 @@ export async function runWebhookConfig(values: Record<string, string | boolean |
     namespace: String(values.namespace),
     name: String(values.name),
   });
-  io.stdout(documents.map((document) => `---\n${stringify(document, { aliasDuplicateObjects: false })}`).join(''));
+  io.stdout(documents.map((document) => `---\n${stringify(document, { aliasDuplicateObjects: false, version: '1.1' })}`).join(''));
   return EXIT.OK;
 }

@@ -1,8 +1,9 @@
 /**
  * Raw access to the Kubernetes API through `@kubernetes/client-node`'s configuration (TLS,
- * tokens, exec plugins): lists as plain JSON, so that listed objects look exactly like watched
- * ones and like the objects in AdmissionReviews (the generated typed clients rename fields, e.g.
- * `ipBlock.except` to `_except`, and turn timestamps into Dates).
+ * tokens, exec plugins): lists as plain JSON, so that listed objects have the field names of
+ * watched ones and of the objects in AdmissionReviews (the generated typed clients rename fields,
+ * e.g. `ipBlock.except` to `_except`, and turn timestamps into Dates). List items come without
+ * `kind` and `apiVersion`, as the API sends them.
  */
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import fetch from 'node-fetch';
@@ -26,6 +27,10 @@ export class ApiError extends PerimeterError {
     super('PERIMETER_API_ERROR', message);
   }
 }
+
+/** Items per page when listing, the same bound kubectl uses. */
+export const LIST_PAGE_SIZE = 500;
+const LIST_TIMEOUT_MS = 30_000;
 
 export interface ApiClient {
   readonly kubeConfig: KubeConfig;
@@ -64,7 +69,8 @@ export function createApiClient(kubeConfig: KubeConfig): ApiClient {
       const init = await kubeConfig.applyToFetchOptions({});
       let response;
       try {
-        response = await fetch(url, { ...init, method: 'GET' } as Parameters<typeof fetch>[1]);
+        // A black-holed connection must fail, not hang: a failed list is retried, a hung one never.
+        response = await fetch(url, { ...init, method: 'GET', timeout: LIST_TIMEOUT_MS } as Parameters<typeof fetch>[1]);
       } catch (error) {
         throw new ApiError(0, `cannot reach the API server at ${server}: ${(error as Error).message}`);
       }
@@ -82,4 +88,26 @@ export function createApiClient(kubeConfig: KubeConfig): ApiClient {
       return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '', continueToken: body.metadata?.continue ?? '' };
     },
   };
+}
+
+/**
+ * Lists every page of a collection (`limit`/`continue`); the first page's resourceVersion is the
+ * list's. `onPage` hears the running count, for progress.
+ */
+export async function listAllPages(
+  client: ApiClient,
+  path: string,
+  options: { pageSize?: number; onPage?: (listed: number) => void } = {},
+): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+  const items: KubeObject[] = [];
+  let resourceVersion: string | undefined;
+  let continueToken = '';
+  do {
+    const page = await client.list(path, { limit: options.pageSize ?? LIST_PAGE_SIZE, continueToken });
+    resourceVersion ??= page.resourceVersion;
+    items.push(...page.items);
+    options.onPage?.(items.length);
+    continueToken = page.continueToken;
+  } while (continueToken !== '');
+  return { items, resourceVersion: resourceVersion ?? '' };
 }

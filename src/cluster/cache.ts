@@ -9,7 +9,7 @@
  */
 import { ListWatch, type KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../engine/types.js';
-import type { ApiClient } from './api.js';
+import { listAllPages, type ApiClient } from './api.js';
 
 export type CacheState = 'starting' | 'synced' | 'unavailable';
 
@@ -20,49 +20,28 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 
-/** Items per page when listing, the same bound kubectl uses. */
-export const LIST_PAGE_SIZE = 500;
-
 export interface CacheEvents {
   /** The state changed; `error` is the reason when it became unavailable. */
   onStateChange?(cache: ResourceCache, state: CacheState, error?: unknown): void;
 }
 
-/** Lists every page of a collection; the first page's resourceVersion is the list's. */
-async function listAll(client: ApiClient, path: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-  const first = await client.list(path, { limit: LIST_PAGE_SIZE });
-  const items = [...first.items];
-  let next = first.continueToken;
-  while (next !== '') {
-    const page = await client.list(path, { limit: LIST_PAGE_SIZE, continueToken: next });
-    items.push(...page.items);
-    next = page.continueToken;
-  }
-  return { items, resourceVersion: first.resourceVersion };
-}
-
 export class ResourceCache {
-  private readonly listWatch: ListWatch<KubernetesObject>;
+  private listWatch: ListWatch<KubernetesObject> | undefined;
+  /** Which ListWatch is current: errors of an abandoned one are ignored. */
+  private generation = 0;
   private current: CacheState = 'starting';
   private everSynced = false;
-  private failedSinceStart = false;
   private delayMs: number;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
     readonly path: string,
-    client: ApiClient,
+    private readonly client: ApiClient,
     private readonly events: CacheEvents = {},
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
     this.delayMs = backoff.initialMs;
-    const listFn = async () => {
-      const { items, resourceVersion } = await listAll(client, path);
-      return { apiVersion: 'v1', kind: 'List', items: items as KubernetesObject[], metadata: { resourceVersion } };
-    };
-    this.listWatch = new ListWatch(path, client.watch, listFn, false);
-    this.listWatch.on('error', (error: unknown) => this.failed(error));
   }
 
   get state(): CacheState {
@@ -76,13 +55,13 @@ export class ResourceCache {
 
   /** Objects of a namespace (or all, for cluster-scoped resources), or undefined while untrusted. */
   list(namespace?: string): readonly KubeObject[] | undefined {
-    return this.current === 'synced' ? (this.listWatch.list(namespace) as KubeObject[]) : undefined;
+    return this.current === 'synced' ? (this.listWatch?.list(namespace) as KubeObject[] | undefined) : undefined;
   }
 
   /** One object: null when absent, undefined while the cache is untrusted. */
   get(name: string, namespace?: string): KubeObject | null | undefined {
     if (this.current !== 'synced') return undefined;
-    return (this.listWatch.get(name, namespace) as KubeObject | undefined) ?? null;
+    return (this.listWatch?.get(name, namespace) as KubeObject | undefined) ?? null;
   }
 
   /** Starts listing and watching; resolves after the first attempt, successful or not. */
@@ -94,20 +73,49 @@ export class ResourceCache {
   stop(): void {
     this.stopped = true;
     if (this.retry !== undefined) clearTimeout(this.retry);
-    void this.listWatch.stop();
+    this.retry = undefined;
+    void this.listWatch?.stop();
   }
 
+  /**
+   * One start: always a fresh ListWatch, so that after a failure the cache is trusted again only
+   * after a full relist (re-watching from an old resourceVersion would be marked in sync before
+   * the server could answer 410 Gone).
+   */
   private async attempt(): Promise<void> {
-    this.failedSinceStart = false;
-    await this.listWatch.start();
-    if (this.stopped || this.failedSinceStart) return;
+    const generation = ++this.generation;
+    void this.listWatch?.stop();
+    const listWatch = new ListWatch<KubernetesObject>(this.path, this.client.watch, () => this.listAll(), false);
+    let failed = false;
+    listWatch.on('error', (error: unknown) => {
+      failed = true;
+      if (generation === this.generation) this.failed(error);
+    });
+    this.listWatch = listWatch;
+    try {
+      await listWatch.start();
+    } catch (error) {
+      // client-node reads credentials (exec plugins, token files) outside its own error handling.
+      failed = true;
+      if (generation === this.generation) this.failed(error);
+    }
+    if (this.stopped) {
+      // A stop during the list: ListWatch would still open the watch afterwards.
+      void listWatch.stop();
+      return;
+    }
+    if (failed || generation !== this.generation) return;
     this.delayMs = this.backoff.initialMs;
     this.everSynced = true;
     this.setState('synced');
   }
 
+  private async listAll() {
+    const { items, resourceVersion } = await listAllPages(this.client, this.path);
+    return { apiVersion: 'v1', kind: 'List', items: items as KubernetesObject[], metadata: { resourceVersion } };
+  }
+
   private failed(error: unknown): void {
-    this.failedSinceStart = true;
     this.setState('unavailable', error);
     if (this.stopped || this.retry !== undefined) return;
     // Full jitter keeps many replicas from retrying in step after an API server restart.

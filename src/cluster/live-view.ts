@@ -36,6 +36,9 @@ export class LiveCluster implements ClusterView {
   private readonly policies: ResourceCache;
   private readonly namespaces: ResourceCache;
   private readonly services = new Map<string, ResourceCache>();
+  /** The caches readiness waits for: those of the rules at start. Later ones (a reload naming a
+   * new controller) must not make every replica unready at once while the API is unreachable. */
+  private readinessCaches: readonly ResourceCache[] = [];
   private readonly unavailableLookups: Counter<'resource'>;
   private readonly cacheState: Gauge<'resource'>;
 
@@ -77,7 +80,9 @@ export class LiveCluster implements ClusterView {
 
   /** Starts every cache; resolves when each has made its first attempt. */
   async start(ruleSet: RuleSet): Promise<void> {
-    await Promise.all([this.policies.start(), this.namespaces.start(), this.watchRules(ruleSet)]);
+    const starting = Promise.all([this.policies.start(), this.namespaces.start(), this.watchRules(ruleSet)]);
+    this.readinessCaches = [this.policies, this.namespaces, ...this.services.values()];
+    await starting;
   }
 
   /** Starts caches for Services a (reloaded) rule set looks up. Caches no rule needs any more stay. */
@@ -94,7 +99,7 @@ export class LiveCluster implements ClusterView {
 
   /** Every cache has been in sync at least once: what readiness waits for. */
   get hasSynced(): boolean {
-    return [this.policies, this.namespaces, ...this.services.values()].every((cache) => cache.hasSynced);
+    return this.readinessCaches.length > 0 && this.readinessCaches.every((cache) => cache.hasSynced);
   }
 
   stop(): void {

@@ -3,7 +3,7 @@
  * https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import type { KubeObject } from '../engine/types.js';
-import { field, isAbsentOrEmpty, isRecord, specOf, str } from './read.js';
+import { field, isAbsentOrEmpty, isRecord, specOf } from './read.js';
 
 /**
  * `spec.policyTypes` as the API server defaults it: when absent, a policy always affects
@@ -31,8 +31,4 @@ export function selectsAllPods(selector: unknown): boolean {
 export function isDefaultDenyEgress(policy: KubeObject): boolean {
   const spec = specOf(policy);
   return selectsAllPods(spec.podSelector) && policyTypes(policy).includes('Egress') && isAbsentOrEmpty(spec.egress);
-}
-
-export function isNetworkPolicy(object: KubeObject): boolean {
-  return str(object.kind) === 'NetworkPolicy';
 }

@@ -44,7 +44,7 @@ function objectResults(result: ObjectResult, ruleSet: RuleSet, dryRun: boolean, 
     out.push({ ...base(finding.rule), result: outcome, severity: SEVERITY[finding.enforcement], message: finding.message, properties: { path: finding.path, enforcement: finding.enforcement } });
   }
   for (const mutation of result.mutations) {
-    out.push({ ...base(mutation.rule), result: 'warn', severity: 'low', message: `${dryRun ? 'would be patched' : 'patched on admission'}: ${mutation.message}`, properties: { path: mutation.path } });
+    out.push({ ...base(mutation.rule), result: 'warn', severity: 'low', message: `not yet fixed; ${dryRun ? 'enforce mode would patch it' : 'its next admission will patch it'}: ${mutation.message}`, properties: { path: mutation.path } });
   }
   for (const exemption of result.exemptions) {
     out.push({ ...base(exemption.rule), result: 'skip', message: `exempt: ${exemption.reason}`, properties: exemption.expires === undefined ? {} : { expires: exemption.expires } });
@@ -56,15 +56,30 @@ function objectResults(result: ObjectResult, ruleSet: RuleSet, dryRun: boolean, 
   return out;
 }
 
-/** The report as PolicyReport and ClusterPolicyReport objects, ready to print as YAML. */
-export function toPolicyReports(report: Report, ruleSet: RuleSet, now: Date): unknown[] {
+/**
+ * The report as PolicyReport and ClusterPolicyReport objects, ready to print as YAML. Without
+ * `clusterReport` (an audit of one namespace), namespace findings go into that namespace's
+ * PolicyReport instead of replacing the cluster-wide ClusterPolicyReport with a partial one.
+ */
+export function toPolicyReports(report: Report, ruleSet: RuleSet, now: Date, options: { clusterReport: boolean } = { clusterReport: true }): unknown[] {
   const timestamp = { seconds: Math.floor(now.getTime() / 1000), nanos: 0 };
   const byNamespace = new Map<string, PolicyReportResult[]>();
-  for (const result of report.results) {
-    const list = byNamespace.get(result.namespace) ?? [];
-    list.push(...objectResults(result, ruleSet, report.dryRun, timestamp));
-    byNamespace.set(result.namespace, list);
-  }
+  const add = (namespace: string, results: PolicyReportResult[]) => byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), ...results]);
+  for (const result of report.results) add(result.namespace, objectResults(result, ruleSet, report.dryRun, timestamp));
+  const namespaceResults = (report.namespaces ?? []).map(
+    (finding): PolicyReportResult => ({
+      policy: finding.rule,
+      rule: 'egress-default-deny',
+      result: finding.enforcement === 'deny' && !report.dryRun ? 'fail' : 'warn',
+      severity: SEVERITY[finding.enforcement],
+      message: finding.message,
+      resources: [{ apiVersion: 'v1', kind: 'Namespace', name: finding.namespace }],
+      source: SOURCE,
+      scored: true,
+      timestamp,
+    }),
+  );
+  if (!options.clusterReport) for (const result of namespaceResults) add(result.resources[0]?.name ?? '', [result]);
   const documents: unknown[] = [...byNamespace.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([namespace, results]) => ({
@@ -75,18 +90,8 @@ export function toPolicyReports(report: Report, ruleSet: RuleSet, now: Date): un
       summary: summary(results),
       results,
     }));
-  if (report.namespaces !== undefined) {
-    const results: PolicyReportResult[] = report.namespaces.map((finding) => ({
-      policy: finding.rule,
-      rule: 'egress-default-deny',
-      result: finding.enforcement === 'deny' && !report.dryRun ? 'fail' : 'warn',
-      severity: SEVERITY[finding.enforcement],
-      message: finding.message,
-      resources: [{ apiVersion: 'v1', kind: 'Namespace', name: finding.namespace }],
-      source: SOURCE,
-      scored: true,
-      timestamp,
-    }));
+  if (report.namespaces !== undefined && options.clusterReport) {
+    const results = namespaceResults;
     documents.push({
       apiVersion: API_VERSION,
       kind: 'ClusterPolicyReport',

@@ -38,7 +38,13 @@ export function watchDirectories(directories: readonly string[], onChange: () =>
       // Not watchable (missing, or a platform without fs.watch): the poll still works.
     }
   }
-  const poll = setInterval(onChange, options.pollMs);
+  // The poll goes through the same quiet period: it must not catch a file between the truncate
+  // and the write of an in-place edit (an empty rule file is valid, and would drop every rule).
+  // A poll never pushes back a reaction already scheduled, or a poll faster than the quiet
+  // period would postpone it for ever.
+  const poll = setInterval(() => {
+    if (timer === undefined) trigger();
+  }, options.pollMs);
   poll.unref();
   return {
     close() {

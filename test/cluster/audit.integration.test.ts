@@ -66,6 +66,10 @@ t.test('audit --cluster table, and --namespace narrows it', async (t) => {
   t.same(report.results.map((r) => r.name), ['internal']);
   t.equal(legacy.code, 1, 'the namespace itself still lacks a default-deny policy');
   t.ok(fake.requests.some((r) => r.path === '/api/v1/namespaces/legacy/services'), 'namespaced listing');
+  const reports = await cli(['audit', '--cluster', '--kubeconfig', kubeconfig, '--rules', 'rules', '--namespace', 'legacy', '-o', 'policyreport']);
+  const documents = parseAllDocuments(reports.stdout).map((d) => d.toJS());
+  t.same(documents.map((d) => d.kind), ['PolicyReport'], 'no partial ClusterPolicyReport for one namespace');
+  t.ok(documents[0].results.some((r: { resources: { kind: string }[]; result: string }) => r.resources[0]?.kind === 'Namespace' && r.result === 'fail'), 'the namespace finding is in its PolicyReport');
 });
 
 t.test('audit --cluster -o policyreport validates against the PolicyReport schema', async (t) => {

@@ -198,7 +198,8 @@ export class FakeApiServer {
     const all = [...this.objects.values()].filter((o) => this.matches(target.kind, target.namespace, o)).sort((a, b) => this.key(a.kind, a.metadata.namespace, a.metadata.name).localeCompare(this.key(b.kind, b.metadata.namespace, b.metadata.name)));
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const offset = url.searchParams.has('continue') ? Number(Buffer.from(url.searchParams.get('continue') ?? '', 'base64url').toString()) : 0;
-    const items = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
+    // Like kube-apiserver, list items carry no kind or apiVersion (the list's kind says it).
+    const items = (limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset)).map(({ kind: _kind, apiVersion: _apiVersion, ...item }) => item);
     const next = limit > 0 && offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ apiVersion: 'v1', kind: RESOURCES[target.kind]?.listKind, metadata: { resourceVersion: String(this.rv), ...(next === undefined ? {} : { continue: next }) }, items }));

@@ -104,9 +104,30 @@ t.test('the API server going away and coming back', async (t) => {
   t.match(await registry.getSingleMetricAsString('perimeter_cluster_unavailable_lookups_total'), /resource="networkpolicies"\} [1-9]/, 'counted');
   t.match(await registry.getSingleMetricAsString('perimeter_cluster_cache_synced'), /resource="networkpolicies"\} 0/);
 
+  // While it is away the policy goes and the history is compacted: the first answer after the
+  // comeback must already reflect that (a full relist), never the stale copy.
   fake.remove('NetworkPolicy', 'team-a', 'default-deny-egress');
+  fake.compact();
   await fake.listen();
-  await until(() => cluster.networkPoliciesIn('team-a')?.length === 0, 15_000);
+  await until(() => cluster.networkPoliciesIn('team-a') !== undefined, 15_000);
+  t.equal(cluster.networkPoliciesIn('team-a')?.length, 0, 'trusted again only after a relist');
   t.equal(verdictFor(cluster, 'team-a').verdict, 'deny', 'back in sync, with what changed while it was away');
   t.match(await registry.getSingleMetricAsString('perimeter_cluster_cache_synced'), /resource="networkpolicies"\} 1/);
+});
+
+t.test('credentials that fail to load make the cache unavailable, not the process crash', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-exec-'));
+  const fake = await FakeApiServer.start(dir);
+  const file = path.join(dir, 'exec.yaml');
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const config = (await readFile(await fake.writeKubeconfig(), 'utf8')).replace('token: test-token', 'exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false, interactiveMode: Never}');
+  await writeFile(file, config);
+  const cluster = new LiveCluster(createApiClient(loadKubeConfig(file)), { log: pino({ level: 'silent' }), registry: new Registry(), backoff: { initialMs: 20, maxMs: 50 } });
+  await cluster.start(ruleSet);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.equal(cluster.networkPoliciesIn('team-a'), undefined, 'unknown, so onClusterUnavailable applies');
+  t.notOk(cluster.hasSynced);
+  cluster.stop();
+  await fake.stop();
+  await rm(dir, { recursive: true, force: true });
 });
