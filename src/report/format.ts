@@ -6,7 +6,7 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export function formatJson(report: Report): string {
   const namespaces = report.namespaces === undefined ? {} : { namespaces: report.namespaces };
-  return `${JSON.stringify({ results: report.results, ...namespaces, summary: { ...report.summary, ...(report.namespaces === undefined ? {} : { namespacesWithoutDefaultDeny: new Set(report.namespaces.map((n) => n.namespace)).size }) } }, null, 2)}\n`;
+  return `${JSON.stringify({ results: report.results, ...namespaces, summary: report.summary }, null, 2)}\n`;
 }
 
 function pad(rows: readonly (readonly string[])[]): string {
@@ -38,6 +38,7 @@ export function formatTable(report: Report): string {
   for (const finding of report.namespaces ?? []) rows.push([finding.enforcement === 'deny' && !report.dryRun ? 'deny' : 'warn', `Namespace ${finding.namespace}`, finding.rule, finding.enforcement, finding.message]);
   const { objects, denied, warned, patched } = report.summary;
   const mode = report.dryRun ? ' (audit mode: dry run, nothing denied or patched)' : '';
-  const namespaces = report.namespaces === undefined ? '' : `; ${new Set(report.namespaces.map((n) => n.namespace)).size} namespaces without default-deny egress`;
+  const unprotected = report.summary.namespacesWithoutDefaultDeny;
+  const namespaces = unprotected === undefined ? '' : `; ${unprotected} namespaces without default-deny egress`;
   return `${pad(rows)}\n\n${objects} objects: ${denied} denied, ${warned} warned, ${patched} patched${namespaces}${mode}\n`;
 }

@@ -27,6 +27,8 @@ export interface Summary {
   readonly denied: number;
   readonly warned: number;
   readonly patched: number;
+  /** Namespaces without a default-deny egress policy, when the run reports namespaces. */
+  readonly namespacesWithoutDefaultDeny?: number;
 }
 
 export interface Report {
@@ -65,7 +67,8 @@ export function judgeBundle(objects: readonly SourcedObject[], ruleSet: RuleSet,
   const report: Report = { results, summary: summarize(results), dryRun: ruleSet.mode === 'audit' };
   if (options.reportNamespaces !== true) return report;
   const namespaces = objects.filter((o) => kindOf(o.object) === 'Namespace').map((o) => nameOf(o.object));
-  return { ...report, namespaces: namespacesWithoutDefaultDeny(namespaces, ruleSet, environment) };
+  const findings = namespacesWithoutDefaultDeny(namespaces, ruleSet, environment);
+  return { ...report, namespaces: findings, summary: { ...report.summary, namespacesWithoutDefaultDeny: new Set(findings.map((f) => f.namespace)).size } };
 }
 
 /** Whether a report holds something that would be denied: exit code 1 of check and audit. */
