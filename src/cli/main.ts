@@ -27,12 +27,13 @@ Commands:
   lint-rules [DIR]
       Validate rule files alone. Exit 0 when valid, 2 when not.
   serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
-        [--cluster auto|on|off] [--kubeconfig FILE]
+        [--cluster auto|on|off] [--kubeconfig FILE] [--shutdown-delay 0]
       Serve the admission webhook over HTTPS (HTTP/2 and HTTP/1.1): POST /validate, /mutate;
       GET /healthz, /readyz, /metrics. Without --tls-cert, a development CA and a certificate
       for localhost are generated under .perimeter/. Rule and certificate files are watched.
       Cluster state (NetworkPolicies, Namespaces, ingress controller Services) is watched when a
       kubeconfig, KUBECONFIG or the in-cluster service account is there (--cluster auto).
+      On SIGTERM, --shutdown-delay SECONDS keeps serving (not ready) while endpoints update.
   webhook-config --url URL --ca-file FILE [--failure-policy Fail|Ignore] [--timeout-seconds 5]
                  [--namespace perimeter] [--name perimeter]
       Print Validating- and MutatingWebhookConfigurations for URL-based registration.
@@ -86,6 +87,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
         'log-level': { type: 'string', default: 'info' },
         cluster: { type: 'string', default: 'auto' },
         kubeconfig: { type: 'string' },
+        'shutdown-delay': { type: 'string', default: '0' },
       });
       const cluster = String(values.cluster);
       if (cluster !== 'auto' && cluster !== 'on' && cluster !== 'off') throw new UsageError('--cluster must be auto, on or off');
@@ -94,6 +96,8 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${String(values.port)}")`);
       const logLevel = String(values['log-level']);
       if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of: ${LOG_LEVELS.join(', ')}`);
+      const shutdownDelaySeconds = Number(values['shutdown-delay']);
+      if (!Number.isFinite(shutdownDelaySeconds) || shutdownDelaySeconds < 0 || shutdownDelaySeconds > 300) throw new UsageError(`--shutdown-delay must be a number of seconds 0..300 (got "${String(values['shutdown-delay'])}")`);
       return runServe(
         {
           port,
@@ -105,6 +109,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
           logLevel,
           cluster,
           ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
+          shutdownDelaySeconds,
         },
         io,
       );

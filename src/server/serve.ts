@@ -52,6 +52,11 @@ export interface RunningServer {
   readonly url: string;
   readonly metrics: Metrics;
   readonly rules: LiveRules;
+  /**
+   * Reports not ready from now on while still serving: the first step of a graceful shutdown,
+   * so endpoints stop sending reviews here before the listener closes.
+   */
+  drain(): void;
   /** Stops accepting, lets in-flight reviews finish, releases watchers. */
   close(): Promise<void>;
 }
@@ -86,6 +91,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const files = await certificateFiles(options);
   let certificate: ServingCertificate = await readServingCertificate(files.certFile, files.keyFile);
 
+  let draining = false;
   const app = buildApp({
     rules: () => rules.current,
     cluster: cluster ?? UNKNOWN_CLUSTER,
@@ -93,6 +99,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger: log,
     tls: certificate,
     readiness: () => {
+      if (draining) return { ready: false, reason: 'shutting down' };
       if (certificate.notAfter.getTime() <= Date.now()) return { ready: false, reason: `serving certificate expired at ${certificate.notAfter.toISOString()}` };
       if (cluster !== undefined && !cluster.hasSynced) return { ready: false, reason: 'cluster caches not synced yet' };
       return { ready: true };
@@ -145,6 +152,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url,
     metrics,
     rules,
+    drain() {
+      draining = true;
+    },
     close() {
       closing ??= (async () => {
         for (const watch of watches) watch.close();

@@ -2,33 +2,39 @@
  * SIGTERM against the real executable: the listener closes at once, a review already in flight
  * is answered, idle keep-alive connections do not hold the process, and it exits 0.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadRecordings } from '../recordings.js';
-import { post } from './client.js';
+import { get, post } from './client.js';
 
 const BIN = path.resolve('dist/cli/bin.js');
 const RULES = path.resolve('rules');
 
-t.test('SIGTERM with a review in flight', async (t) => {
+/** Starts `perimeter serve` on a free loopback port with a fresh development certificate. */
+async function startServe(t: Test, extraArgs: string[] = []) {
   const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-shutdown-'));
   t.teardown(() => rm(cwd, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--log-level', 'silent', '--cluster', 'off'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--log-level', 'silent', '--cluster', 'off', ...extraArgs], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stderr = '';
+  const output = { stderr: '' };
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const found = /serving on (https:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      output.stderr += chunk.toString();
+      const found = /serving on (https:\/\/127\.0\.0\.1:\d+)/.exec(output.stderr);
       if (found?.[1] !== undefined) resolve(found[1]);
     });
-    child.on('exit', () => reject(new Error(`server exited early: ${stderr}`)));
+    child.on('exit', () => reject(new Error(`server exited early: ${output.stderr}`)));
   });
   const ca = await readFile(path.join(cwd, '.perimeter', 'ca.crt'), 'utf8');
+  return { child, exited, output, url, ca };
+}
+
+t.test('SIGTERM with a review in flight', async (t) => {
+  const { child, exited, output, url, ca } = await startServe(t);
   const recording = loadRecordings().find((r) => r.file.startsWith('003-'))!;
   const body = JSON.stringify(recording.body);
 
@@ -62,6 +68,30 @@ t.test('SIGTERM with a review in flight', async (t) => {
   t.equal(answer.status, 200, 'the in-flight review is answered');
   t.equal(JSON.parse(answer.text).response.uid, recording.body.request.uid);
   t.equal(await exited, 0, 'exit code 0');
-  t.match(stderr, /SIGTERM: finishing in-flight reviews, then exiting/);
+  t.match(output.stderr, /SIGTERM: finishing in-flight reviews, then exiting/);
   keepAlive.destroy();
+});
+
+t.test('--shutdown-delay: after SIGTERM it reports not ready but keeps answering until the delay ends or a second signal', async (t) => {
+  const { child, exited, output, url, ca } = await startServe(t, ['--shutdown-delay', '60']);
+  const recording = loadRecordings().find((r) => r.file.startsWith('003-'))!;
+  const body = JSON.stringify(recording.body);
+  t.equal((await get(url, '/readyz', ca)).status, 200, 'ready before the signal');
+
+  child.kill('SIGTERM');
+  await new Promise<void>((resolve) => {
+    const poll = () => (output.stderr.includes('SIGTERM: not ready') ? resolve() : setTimeout(poll, 20));
+    poll();
+  });
+  const readyz = await get(url, '/readyz', ca);
+  t.equal(readyz.status, 503, 'not ready while draining');
+  t.match(readyz.body, /shutting down/);
+  const review = await post(url, '/validate', body, { ca });
+  t.equal(review.status, 200, 'a new connection is still served while endpoints update');
+  t.equal(JSON.parse(review.body).response.uid, recording.body.request.uid);
+
+  // A second signal ends the pause at once (the 60 s delay would outlast the test's timeout).
+  child.kill('SIGTERM');
+  t.equal(await exited, 0, 'exit code 0');
+  t.match(output.stderr, /SIGTERM: finishing in-flight reviews, then exiting/);
 });
