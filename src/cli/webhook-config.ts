@@ -28,11 +28,30 @@ export interface WebhookConfigOptions {
   readonly name: string;
 }
 
-function rulesFor(kinds: readonly ResourceKind[], operations: string[]) {
+export interface WebhookRule {
+  operations: string[];
+  apiGroups: string[];
+  apiVersions: string[];
+  resources: string[];
+  scope: 'Namespaced';
+}
+
+function rulesFor(kinds: readonly ResourceKind[], operations: string[]): WebhookRule[] {
   return kinds.map((kind) => ({ operations, apiGroups: RESOURCES[kind].apiGroups, apiVersions: ['*'], resources: RESOURCES[kind].resources, scope: 'Namespaced' }));
 }
 
-function webhook(name: string, url: string, options: WebhookConfigOptions, rules: ReturnType<typeof rulesFor>) {
+/**
+ * What each webhook must be sent, derived from the checks: every kind a check reads to
+ * /validate (DELETE too: removing a default-deny policy is judged), the kinds of checks that can
+ * patch to /mutate. The Helm chart reads the same rules from a generated file.
+ */
+export function webhookRules(): { validate: WebhookRule[]; mutate: WebhookRule[] } {
+  const allKinds = [...new Set(CHECKS.flatMap((check) => check.kinds))];
+  const mutatingKinds = [...new Set(CHECKS.filter((check) => check.canMutate).flatMap((check) => check.kinds))];
+  return { validate: rulesFor(allKinds, ['CREATE', 'UPDATE', 'DELETE']), mutate: rulesFor(mutatingKinds, ['CREATE', 'UPDATE']) };
+}
+
+function webhook(name: string, url: string, options: WebhookConfigOptions, rules: WebhookRule[]) {
   return {
     name,
     clientConfig: { url, caBundle: options.caBundle },
@@ -52,14 +71,13 @@ function webhook(name: string, url: string, options: WebhookConfigOptions, rules
 /** The two configuration objects, ready to print as YAML. */
 export function webhookConfigurations(options: WebhookConfigOptions): unknown[] {
   const base = options.url.replace(/\/+$/, '');
-  const allKinds = [...new Set(CHECKS.flatMap((check) => check.kinds))];
-  const mutatingKinds = [...new Set(CHECKS.filter((check) => check.canMutate).flatMap((check) => check.kinds))];
+  const rules = webhookRules();
   return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingWebhookConfiguration',
       metadata: { name: options.name },
-      webhooks: [webhook(`validate.${options.name}.perimeter.dev`, `${base}/validate`, options, rulesFor(allKinds, ['CREATE', 'UPDATE', 'DELETE']))],
+      webhooks: [webhook(`validate.${options.name}.perimeter.dev`, `${base}/validate`, options, rules.validate)],
     },
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -67,7 +85,7 @@ export function webhookConfigurations(options: WebhookConfigOptions): unknown[] 
       metadata: { name: options.name },
       webhooks: [
         {
-          ...webhook(`mutate.${options.name}.perimeter.dev`, `${base}/mutate`, options, rulesFor(mutatingKinds, ['CREATE', 'UPDATE'])),
+          ...webhook(`mutate.${options.name}.perimeter.dev`, `${base}/mutate`, options, rules.mutate),
           reinvocationPolicy: 'IfNeeded',
         },
       ],
