@@ -1,0 +1,39 @@
+# perimeter: the admission webhook image.
+#   docker build -t perimeter .
+#   docker run --rm -p 8443:8443 perimeter                 # development certificate, default rules
+# The Helm chart runs it with the cert-manager certificate and the rules ConfigMap mounted.
+#
+# Building needs nothing from the network but the npm registry (and the two base images).
+
+# Compile TypeScript with the dev dependencies.
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+    && mkdir -p /out/.perimeter
+
+# Production dependencies only.
+FROM node:20.20-bookworm-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# Runtime: Node and nothing else (no shell, no package manager), as a numeric non-root user.
+FROM gcr.io/distroless/nodejs20-debian12:nonroot
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY rules ./rules
+COPY schema ./schema
+# Where `perimeter serve` writes a development certificate when none is mounted (docker run);
+# in the cluster the certificate is mounted and the root filesystem is read-only.
+COPY --from=build --chown=65532:65532 /out/.perimeter ./.perimeter
+USER 65532:65532
+EXPOSE 8443
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/bin.js"]
+CMD ["serve"]
