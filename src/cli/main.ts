@@ -3,6 +3,7 @@
  * the server, print. Exit codes: 0 nothing denied, 1 something denied, 2 usage or input errors.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OUTPUT_FORMATS, type OutputFormat } from '../report/format.js';
 import { loadRuleDirectory } from '../rules/load.js';
@@ -27,10 +28,11 @@ Commands:
   lint-rules [DIR]
       Validate rule files alone. Exit 0 when valid, 2 when not.
   serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
-        [--cluster auto|on|off] [--kubeconfig FILE] [--shutdown-delay 0]
+        [--cluster auto|on|off] [--kubeconfig FILE] [--shutdown-delay 0] [--dev-cert-names NAME,...]
       Serve the admission webhook over HTTPS (HTTP/2 and HTTP/1.1): POST /validate, /mutate;
       GET /healthz, /readyz, /metrics. Without --tls-cert, a development CA and a certificate
-      for localhost are generated under .perimeter/. Rule and certificate files are watched.
+      for localhost and --dev-cert-names are generated under .perimeter/. Rule and certificate
+      files are watched.
       Cluster state (NetworkPolicies, Namespaces, ingress controller Services) is watched when a
       kubeconfig, KUBECONFIG or the in-cluster service account is there (--cluster auto).
       On SIGTERM, --shutdown-delay SECONDS keeps serving (not ready) while endpoints update.
@@ -46,6 +48,19 @@ Options:
 `;
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** RFC 1123 host names: labels of letters, digits and inner hyphens, optionally a leading `*.`. */
+const HOST_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** `--dev-cert-names a,b`: DNS names or IP addresses for the development certificate. */
+function parseDevCertNames(value: string | boolean | undefined): string[] {
+  if (typeof value !== 'string') return [];
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of names) {
+    if (isIP(name) === 0 && (!HOST_NAME.test(name) || name.length > 253)) throw new UsageError(`--dev-cert-names: "${name}" is neither a DNS name nor an IP address`);
+  }
+  return names;
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -88,6 +103,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
         cluster: { type: 'string', default: 'auto' },
         kubeconfig: { type: 'string' },
         'shutdown-delay': { type: 'string', default: '0' },
+        'dev-cert-names': { type: 'string' },
       });
       const cluster = String(values.cluster);
       if (cluster !== 'auto' && cluster !== 'on' && cluster !== 'off') throw new UsageError('--cluster must be auto, on or off');
@@ -98,6 +114,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of: ${LOG_LEVELS.join(', ')}`);
       const shutdownDelaySeconds = Number(values['shutdown-delay']);
       if (!Number.isFinite(shutdownDelaySeconds) || shutdownDelaySeconds < 0 || shutdownDelaySeconds > 300) throw new UsageError(`--shutdown-delay must be a number of seconds 0..300 (got "${String(values['shutdown-delay'])}")`);
+      const devCertNames = parseDevCertNames(values['dev-cert-names']);
       return runServe(
         {
           port,
@@ -106,6 +123,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
           ...(values['tls-cert'] !== undefined ? { tlsCert: String(values['tls-cert']) } : {}),
           ...(values['tls-key'] !== undefined ? { tlsKey: String(values['tls-key']) } : {}),
           devCertDir: '.perimeter',
+          devCertNames,
           logLevel,
           cluster,
           ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),

@@ -13,7 +13,7 @@ import { UNKNOWN_CLUSTER } from '../context/bundle.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { CertificateError, generateDevelopmentCertificate, readServingCertificate, type ServingCertificate } from './tls.js';
+import { CertificateError, certificateCovers, generateDevelopmentCertificate, readServingCertificate, type ServingCertificate } from './tls.js';
 import { watchDirectories, type Watch } from './watch.js';
 
 export type ClusterMode = 'auto' | 'on' | 'off';
@@ -32,6 +32,8 @@ export interface ServeOptions {
   readonly tlsKey?: string;
   /** Where a development certificate is written when none is given. */
   readonly devCertDir: string;
+  /** Extra DNS names or IP addresses for a generated development certificate. */
+  readonly devCertNames?: readonly string[];
   readonly logLevel: string;
   /** Poll interval of the file watchers (tests shorten it). */
   readonly pollMs?: number;
@@ -73,12 +75,13 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
   if (existsSync(certFile) && existsSync(keyFile) && existsSync(caFile)) {
     try {
       const existing = await readServingCertificate(certFile, keyFile);
-      if (existing.notAfter.getTime() > Date.now() + 24 * 60 * 60 * 1000) return { certFile, keyFile, generated: caFile };
+      const fresh = existing.notAfter.getTime() > Date.now() + 24 * 60 * 60 * 1000;
+      if (fresh && certificateCovers(existing.cert, options.devCertNames ?? [])) return { certFile, keyFile, generated: caFile };
     } catch {
       // unreadable: make a new pair below
     }
   }
-  const created = await generateDevelopmentCertificate(options.devCertDir);
+  const created = await generateDevelopmentCertificate(options.devCertDir, options.devCertNames);
   return { certFile: created.certFile, keyFile: created.keyFile, generated: created.caFile };
 }
 

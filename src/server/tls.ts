@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import { X509Certificate, webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { PerimeterError } from '../errors.js';
@@ -60,11 +61,23 @@ export interface DevelopmentCertificate {
 }
 
 /**
- * Creates a development CA and a serving certificate for localhost, 127.0.0.1 and ::1, valid for
- * a year, and writes `ca.crt`, `tls.crt`, `tls.key` into `directory`. Not for clusters: use
- * cert-manager there.
+ * Whether a certificate is valid for every name: DNS names by the usual matching (wildcards
+ * included), IP addresses exactly. Node's X509Certificate does the matching.
  */
-export async function generateDevelopmentCertificate(directory: string, hostnames: readonly string[] = ['localhost']): Promise<DevelopmentCertificate> {
+export function certificateCovers(certPem: string, names: readonly string[]): boolean {
+  const certificate = new X509Certificate(certPem);
+  return names.every((name) => (isIP(name) === 0 ? certificate.checkHost(name) !== undefined : certificate.checkIP(name) !== undefined));
+}
+
+/**
+ * Creates a development CA and a serving certificate for localhost, 127.0.0.1, ::1 and the extra
+ * names given (DNS names or IP addresses: how a local cluster's API server reaches this machine,
+ * such as host.docker.internal or kind's bridge gateway), valid for a year, and writes `ca.crt`,
+ * `tls.crt`, `tls.key` into `directory`. Not for clusters: use cert-manager there.
+ */
+export async function generateDevelopmentCertificate(directory: string, extraNames: readonly string[] = []): Promise<DevelopmentCertificate> {
+  const dnsNames = [...new Set(['localhost', ...extraNames.filter((name) => isIP(name) === 0)])];
+  const ips = [...new Set(['127.0.0.1', '::1', ...extraNames.filter((name) => isIP(name) !== 0)])];
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 365 * DAY_MS);
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
@@ -96,9 +109,8 @@ export async function generateDevelopmentCertificate(directory: string, hostname
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension([
-        ...hostnames.map((value) => ({ type: 'dns' as const, value })),
-        { type: 'ip', value: '127.0.0.1' },
-        { type: 'ip', value: '::1' },
+        ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
+        ...ips.map((value) => ({ type: 'ip' as const, value })),
       ]),
       await x509.AuthorityKeyIdentifierExtension.create(ca),
     ],

@@ -7,9 +7,10 @@ import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
+import { checkServerIdentity } from 'node:tls';
 import fastJsonPatch from 'fast-json-patch';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
-import { generateDevelopmentCertificate } from '../../src/server/tls.js';
+import { certificateCovers, generateDevelopmentCertificate } from '../../src/server/tls.js';
 import { loadRecordings } from '../recordings.js';
 import { get, post, postHttp2 } from './client.js';
 
@@ -200,4 +201,37 @@ t.test('readiness: rules loaded and certificate valid', async (t) => {
   const { server, ca } = await start(t);
   t.equal((await get(server.url, '/readyz', ca)).body, 'ok');
   t.equal((await get(server.url, '/healthz', ca)).body, 'ok');
+});
+
+t.test('development certificate: extra names for a local cluster, regenerated only when a name is missing', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-devcert-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const devCertDir = path.join(dir, 'certs');
+  const names = ['host.docker.internal', '172.18.0.1', 'fd00::1'];
+  const first = await startServer({ port: 0, host: '127.0.0.1', rulesDir: 'rules', devCertDir, devCertNames: names, logLevel: 'silent', pollMs: 100, cluster: 'off' });
+  await first.close();
+  const cert = await readFile(path.join(devCertDir, 'tls.crt'), 'utf8');
+  t.ok(certificateCovers(cert, ['localhost', '127.0.0.1', '::1', ...names]), 'localhost and every extra name');
+  t.notOk(certificateCovers(cert, ['example.com']));
+  t.notOk(certificateCovers(cert, ['172.18.0.2']));
+
+  const again = await startServer({ port: 0, host: '127.0.0.1', rulesDir: 'rules', devCertDir, devCertNames: ['172.18.0.1'], logLevel: 'silent', pollMs: 100, cluster: 'off' });
+  await again.close();
+  t.equal(await readFile(path.join(devCertDir, 'tls.crt'), 'utf8'), cert, 'reused while it covers the names asked for');
+
+  const wider = await startServer({ port: 0, host: '127.0.0.1', rulesDir: 'rules', devCertDir, devCertNames: ['perimeter.test'], logLevel: 'silent', pollMs: 100, cluster: 'off' });
+  t.teardown(() => wider.close());
+  const regenerated = await readFile(path.join(devCertDir, 'tls.crt'), 'utf8');
+  t.not(regenerated, cert, 'a new certificate when a name is missing');
+  t.ok(certificateCovers(regenerated, ['perimeter.test', 'localhost']));
+  // And it is the one served: a client checking that name against the new CA connects.
+  const ca = await readFile(path.join(devCertDir, 'ca.crt'), 'utf8');
+  const reply = await new Promise<number>((resolve, reject) => {
+    // Checked against the name, not the address connected to.
+    https.get(`${wider.url}/healthz`, { ca, servername: 'perimeter.test', checkServerIdentity: (_host, peer) => checkServerIdentity('perimeter.test', peer) }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    }).on('error', reject);
+  });
+  t.equal(reply, 200);
 });
