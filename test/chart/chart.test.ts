@@ -86,6 +86,7 @@ const OPTION_RENDERS: Record<string, string[]> = {
   'no audit role, scheduling': ['--set', 'rbac.auditRole=false', '--set', 'priorityClassName=system-cluster-critical', '--set', 'nodeSelector.kubernetes\\.io/os=linux', '--set', 'tolerations[0].operator=Exists', '--set', 'podAnnotations.team=platform', '--set', 'podLabels.tier=control'],
   'shutdown timing, log level, port': ['--set', 'shutdownDelaySeconds=10', '--set', 'terminationGracePeriodSeconds=60', '--set', 'logLevel=debug', '--set', 'port=9443'],
   'only own rule files': ['--set', 'rules.builtin=false', '--set-string', 'rules.files.only\\.yaml=rules: []'],
+  'no rules check': ['--set', 'rulesCheck.enabled=false'],
 };
 
 t.test('helm lint --strict passes with the defaults and every documented option', async (t) => {
@@ -95,7 +96,7 @@ t.test('helm lint --strict passes with the defaults and every documented option'
   }
 });
 
-t.test('every object of every render is valid against its schema, strictly (no unknown fields)', async (t) => {
+t.test('every object of every render is valid against its schema (built-in kinds strictly: no unknown fields)', async (t) => {
   const kinds = new Set<string>();
   let objects = 0;
   for (const [name, args] of Object.entries(OPTION_RENDERS)) {
@@ -111,6 +112,7 @@ t.test('every object of every render is valid against its schema, strictly (no u
     'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration',
     'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration',
     'apps/v1 Deployment',
+    'batch/v1 Job',
     'cert-manager.io/v1 Certificate',
     'cert-manager.io/v1 Issuer',
     'monitoring.coreos.com/v1 ServiceMonitor',
@@ -166,7 +168,7 @@ t.test('Deployment: restricted security context, probes, resources, spread, moun
   t.equal(container.securityContext.readOnlyRootFilesystem, true);
   t.equal(container.securityContext.runAsNonRoot, true);
   t.same(container.securityContext.capabilities, { drop: ['ALL'] });
-  t.notOk(pod.hostNetwork ?? pod.hostPID ?? pod.hostIPC, 'no host namespaces');
+  for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) t.notOk(pod[field], `no ${field}`);
   for (const volume of pod.volumes) t.notOk(volume.hostPath, `${volume.name} is not a hostPath`);
 
   t.same(container.livenessProbe.httpGet, { path: '/healthz', port: 'https', scheme: 'HTTPS' });
@@ -200,7 +202,7 @@ t.test('Deployment: restricted security context, probes, resources, spread, moun
   ]);
   const certificate = only(objects, 'Certificate', RELEASE) as Loose;
   t.same(pod.volumes, [
-    { name: 'rules', configMap: { name: only(objects, 'ConfigMap').metadata.name } },
+    { name: 'rules', configMap: { name: only(objects, 'ConfigMap', `${RELEASE}-rules`).metadata.name } },
     { name: 'tls', secret: { secretName: certificate.spec.secretName } },
   ]);
   t.equal(pod.serviceAccountName, only(objects, 'ServiceAccount').metadata.name);
@@ -208,6 +210,7 @@ t.test('Deployment: restricted security context, probes, resources, spread, moun
   const pdb = only(objects, 'PodDisruptionBudget') as Loose;
   t.same(pdb.spec.selector.matchLabels, deployment.spec.selector.matchLabels);
   t.equal(pdb.spec.maxUnavailable, 1);
+  t.equal(pdb.spec.unhealthyPodEvictionPolicy, 'AlwaysAllow', 'replicas that cannot become ready never hold a drain up');
 });
 
 t.test('Service and webhooks: the API server reaches the pods by the names on the certificate', async (t) => {
@@ -252,6 +255,8 @@ t.test('cert-manager: a CA that outlives the serving certificate, or the issuer 
   const selfSigned = only(objects, 'Issuer', `${RELEASE}-selfsigned`) as Loose;
   t.same(selfSigned.spec, { selfSigned: {} });
   t.equal(ca.spec.isCA, true);
+  t.equal(ca.spec.privateKey.rotationPolicy, 'Never', 'a renewed CA keeps its key, so it verifies serving certificates signed before');
+  t.equal(serving.spec.privateKey.rotationPolicy, 'Always');
   t.equal(ca.spec.issuerRef.name, selfSigned.metadata.name);
   t.equal(caIssuer.spec.ca.secretName, ca.spec.secretName);
   t.same(serving.spec.issuerRef, { name: caIssuer.metadata.name, kind: 'Issuer', group: 'cert-manager.io' });
@@ -350,7 +355,7 @@ async function mountConfigMap(t: Test, configMap: KubeObject): Promise<string> {
 
 t.test('the rules ConfigMap loads as a rule directory, with the mode and exclusions from values', async (t) => {
   const { objects } = await render();
-  const directory = await mountConfigMap(t, only(objects, 'ConfigMap'));
+  const directory = await mountConfigMap(t, only(objects, 'ConfigMap', `${RELEASE}-rules`));
   t.same((await readdir(directory)).sort(), ['egress.yaml', 'ingress.yaml', 'perimeter.yaml']);
   const ruleSet = await loadRuleDirectory(directory);
   t.equal(ruleSet.mode, 'enforce');
@@ -359,20 +364,52 @@ t.test('the rules ConfigMap loads as a rule directory, with the mode and exclusi
   t.same(ruleSet.exclude.map((exemption) => exemption.namespace), ['kube-system', NAMESPACE, 'kube-public', 'kube-node-lease']);
 
   const audit = await render(OPTION_RENDERS['audit mode']);
-  t.equal((await loadRuleDirectory(await mountConfigMap(t, only(audit.objects, 'ConfigMap')))).mode, 'audit');
+  t.equal((await loadRuleDirectory(await mountConfigMap(t, only(audit.objects, 'ConfigMap', `${RELEASE}-rules`)))).mode, 'audit');
 
   // --set-file adds a rule file (or replaces a built-in one of the same name).
   const extra = path.join(await mkdtemp(path.join(tmpdir(), 'perimeter-chart-extra-')), 'strict.yaml');
   t.teardown(() => rm(path.dirname(extra), { recursive: true, force: true }));
   await writeFile(extra, 'rules:\n  - id: no-wide-sources\n    description: Nothing wider than a /16.\n    check: no-open-sources\n    enforcement: deny\n    params:\n      minPrefixLengthV4: 16\n');
   const withFile = await render(['--set-file', `rules.files.strict\\.yaml=${extra}`]);
-  const withFileDir = await mountConfigMap(t, only(withFile.objects, 'ConfigMap'));
+  const withFileDir = await mountConfigMap(t, only(withFile.objects, 'ConfigMap', `${RELEASE}-rules`));
   t.ok((await loadRuleDirectory(withFileDir)).rules.some((rule) => rule.id === 'no-wide-sources'));
   const replaced = await render(['--set-string', 'rules.files.egress\\.yaml=rules: []']);
-  const replacedSet = await loadRuleDirectory(await mountConfigMap(t, only(replaced.objects, 'ConfigMap')));
+  const replacedSet = await loadRuleDirectory(await mountConfigMap(t, only(replaced.objects, 'ConfigMap', `${RELEASE}-rules`)));
   t.notOk(replacedSet.rules.some((rule) => rule.check.id === 'no-open-egress'), 'a file of the same name replaces the built-in one');
   const ownOnly = await render(OPTION_RENDERS['only own rule files']);
-  t.same(Object.keys((only(ownOnly.objects, 'ConfigMap') as Loose).data).sort(), ['only.yaml', 'perimeter.yaml']);
+  t.same(Object.keys((only(ownOnly.objects, 'ConfigMap', `${RELEASE}-rules`) as Loose).data).sort(), ['only.yaml', 'perimeter.yaml']);
+});
+
+t.test('rules check: a pre-install/pre-upgrade Job lints exactly the files the pods will mount', async (t) => {
+  const { objects } = await render();
+  const job = only(objects, 'Job') as Loose;
+  const checked = only(objects, 'ConfigMap', `${RELEASE}-rules-check`) as Loose;
+  const mounted = only(objects, 'ConfigMap', `${RELEASE}-rules`) as Loose;
+  t.same(checked.data, mounted.data, 'the same rule files');
+  for (const hook of [job, checked]) {
+    t.equal(hook.metadata.annotations['helm.sh/hook'], 'pre-install,pre-upgrade');
+    t.equal(hook.metadata.annotations['helm.sh/hook-delete-policy'], 'before-hook-creation,hook-succeeded', 'kept after a failure, for its logs');
+  }
+  t.ok(Number(checked.metadata.annotations['helm.sh/hook-weight']) < Number(job.metadata.annotations['helm.sh/hook-weight']), 'the ConfigMap exists before the Job');
+  const pod = job.spec.template.spec;
+  t.equal(job.spec.backoffLimit, 0);
+  t.equal(pod.restartPolicy, 'Never');
+  t.equal(pod.automountServiceAccountToken, false);
+  t.same(pod.securityContext, (only(objects, 'Deployment') as Loose).spec.template.spec.securityContext);
+  t.same(pod.containers[0].securityContext, (only(objects, 'Deployment') as Loose).spec.template.spec.containers[0].securityContext);
+  t.same(pod.containers[0].args, ['lint-rules', '/etc/perimeter/rules']);
+  t.same(pod.volumes, [{ name: 'rules', configMap: { name: checked.metadata.name } }]);
+  t.equal(pod.containers[0].image, (only(objects, 'Deployment') as Loose).spec.template.spec.containers[0].image);
+
+  // What the Job runs, run here on what it would mount: a broken file fails with file:line.
+  t.equal((await cli(['lint-rules', await mountConfigMap(t, checked)])).code, 0, 'the shipped files pass');
+  const broken = path.join(helmHome, 'broken.yaml');
+  await writeFile(broken, 'rules:\n  - id: x\n    check: no-such-check\n');
+  const withBroken = await render(['--set-file', `rules.files.broken\\.yaml=${broken}`]);
+  const lint = await cli(['lint-rules', await mountConfigMap(t, only(withBroken.objects, 'ConfigMap', `${RELEASE}-rules-check`))]);
+  t.equal(lint.code, 2);
+  t.match(lint.stderr, /broken\.yaml:3:12: check must be one of: .*\(rule x\)/);
+  t.same(find((await render(OPTION_RENDERS['no rules check'])).objects, 'Job'), [], 'can be turned off');
 });
 
 t.test('bad values are refused by helm with a message that says what is wrong', async (t) => {
@@ -395,8 +432,15 @@ t.test('bad values are refused by helm with a message that says what is wrong', 
     { name: 'settings file replaced', args: ['--set-string', 'rules.files.perimeter\\.yaml=rules: []'], message: /perimeter\.yaml is written by the chart/ },
     { name: 'no rule files', args: ['--set', 'rules.builtin=false'], message: /no rule files: keep rules\.builtin true or give rules\.files/ },
     { name: 'NetworkPolicy without API server addresses', args: ['--set', 'networkPolicy.enabled=true'], message: /networkPolicy\.apiServerCidrs is required/ },
+    { name: 'NetworkPolicy that would block the ServiceMonitor', args: ['--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.apiServerCidrs={10.0.0.0/24}', '--set', 'metrics.serviceMonitor.enabled=true'], message: /networkPolicy\.metricsFrom is empty while metrics\.serviceMonitor is enabled/ },
+    { name: 'matchConditions on a cluster older than 1.28', args: [...OPTION_RENDERS.matchConditions!, '--kube-version', '1.27.3'], message: /webhook\.matchConditions need Kubernetes 1\.28 or later \(this cluster: v1\.27\.3\)/ },
+    { name: 'scrape interval Prometheus cannot read', args: ['--set', 'metrics.serviceMonitor.interval=1.5m'], message: /at '\/metrics\/serviceMonitor\/interval'/ },
     { name: 'shutdown delay outlasting the grace period', args: ['--set', 'shutdownDelaySeconds=30'], message: /shutdownDelaySeconds must be less than terminationGracePeriodSeconds/ },
   ];
+  // A flow-style mapping sets mode as surely as a block one.
+  const flow = path.join(helmHome, 'flow.yaml');
+  await writeFile(flow, '{mode: audit, rules: []}\n');
+  rows.push({ name: 'mode in a flow-style rule file', args: ['--set-file', `rules.files.flow\\.yaml=${flow}`], message: /rules\.files\.flow\.yaml sets mode/ });
   for (const row of rows) {
     const result = await helm(['template', RELEASE, CHART, '--namespace', NAMESPACE, ...row.args]);
     t.not(result.code, 0, `${row.name}: refused`);

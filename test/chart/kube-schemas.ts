@@ -4,13 +4,17 @@
  * - types, required fields and enums: the OpenAPI schemas compiled into `kubernetes-models`
  *   (built-in kinds) and `@kubernetes-models/cert-manager`, `@kubernetes-models/prometheus-operator`
  *   (CRDs);
- * - unknown fields (a misspelt key the API server would drop or reject): a round trip through
- *   `@kubernetes/client-node`'s generated models, which keep only the fields each type declares.
+ * - unknown fields (a misspelt key the API server would drop or reject), for built-in kinds: a
+ *   round trip through `@kubernetes/client-node`'s generated models, which keep only the fields
+ *   each type declares. The CRD models do not reject unknown fields, and no npm package carries
+ *   strict CRD schemas, so cert-manager and ServiceMonitor objects get types and required fields
+ *   only.
  */
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import fastJsonPatch from 'fast-json-patch';
 import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
@@ -29,6 +33,7 @@ const MODELS: Record<string, { model: ModelConstructor; clientType?: string }> =
   'v1/Service': { model: Service, clientType: 'V1Service' },
   'v1/ConfigMap': { model: ConfigMap, clientType: 'V1ConfigMap' },
   'apps/v1/Deployment': { model: Deployment, clientType: 'V1Deployment' },
+  'batch/v1/Job': { model: Job, clientType: 'V1Job' },
   'policy/v1/PodDisruptionBudget': { model: PodDisruptionBudget, clientType: 'V1PodDisruptionBudget' },
   'rbac.authorization.k8s.io/v1/ClusterRole': { model: ClusterRole, clientType: 'V1ClusterRole' },
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { model: ClusterRoleBinding, clientType: 'V1ClusterRoleBinding' },

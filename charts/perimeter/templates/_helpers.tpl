@@ -70,6 +70,9 @@ namespaceSelector:
       values:
         {{- toYaml (include "perimeter.excludedNamespaces" . | fromJsonArray) | nindent 8 }}
 {{- with .Values.webhook.matchConditions }}
+{{- if not (semverCompare ">=1.28.0-0" $.Capabilities.KubeVersion.Version) }}
+{{- fail (printf "webhook.matchConditions need Kubernetes 1.28 or later (this cluster: %s); an older API server would drop them silently" $.Capabilities.KubeVersion.Version) }}
+{{- end }}
 matchConditions:
   {{- toYaml . | nindent 2 }}
 {{- end }}
@@ -77,4 +80,68 @@ failurePolicy: {{ .Values.webhook.failurePolicy }}
 sideEffects: None
 timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 admissionReviewVersions: ["v1", "v1beta1"]
+{{- end }}
+
+{{/*
+The rule files as ConfigMap data: perimeter.yaml with the set-wide settings from values (mode,
+the excluded namespaces), then the built-in files and rules.files. Shared by the ConfigMap the
+pods mount and the one the pre-install/pre-upgrade check lints, so both hold the same text.
+*/}}
+{{- define "perimeter.rulesData" -}}
+{{- $files := dict }}
+{{- if .Values.rules.builtin }}
+{{- range $path, $_ := .Files.Glob "files/rules/*.yaml" }}
+{{- $_ := set $files (base $path) ($.Files.Get $path) }}
+{{- end }}
+{{- end }}
+{{- range $name, $text := .Values.rules.files }}
+{{- if not (regexMatch "^[A-Za-z0-9][A-Za-z0-9._-]*\\.ya?ml$" $name) }}
+{{- fail (printf "rules.files: %q is not a rule file name (letters, digits, '.', '_', '-', ending in .yaml or .yml)" $name) }}
+{{- end }}
+{{- if eq $name "perimeter.yaml" }}
+{{- fail "rules.files: perimeter.yaml is written by the chart (mode and excluded namespaces come from values); use another file name" }}
+{{- end }}
+{{- /* Parsed, so every spelling of a top-level mode key is caught (block or flow style). */}}
+{{- $document := fromYaml $text }}
+{{- if and (kindIs "map" $document) (hasKey $document "mode") }}
+{{- fail (printf "rules.files.%s sets mode: set the chart value `mode` instead (it must be set in one place only)" $name) }}
+{{- end }}
+{{- $_ := set $files $name $text }}
+{{- end }}
+{{- if not $files }}
+{{- fail "no rule files: keep rules.builtin true or give rules.files" }}
+{{- end -}}
+perimeter.yaml: |
+  # Written by the Helm chart from its values.
+  mode: {{ .Values.mode }}
+  exclude:
+  {{- range (include "perimeter.excludedNamespaces" . | fromJsonArray) }}
+    - namespace: {{ . | quote }}
+      reason: Not sent to the webhook (Helm value webhook.excludedNamespaces, kube-system and the release namespace).
+  {{- end }}
+{{- range $name, $text := $files }}
+{{ $name }}: |
+  {{- $text | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* The restricted Pod Security Standard, for the webhook pods and the rules check. */}}
+{{- define "perimeter.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{- define "perimeter.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+privileged: false
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
 {{- end }}
