@@ -61,6 +61,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // One decision line per review is logged by the handler; fastify's per-request lines
     // would double the log volume on the API server's write path.
     logController: new LogController({ disableRequestLogging: true }),
+    // Every request would get a child logger bound to its request id; the decision line carries
+    // the review's uid instead, so requests share the server's logger (a child per request costs
+    // more than the judging itself).
+    childLoggerFactory: (logger: FastifyBaseLogger) => logger,
     bodyLimit: MAX_REVIEW_BYTES,
     return503OnClosing: true,
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),

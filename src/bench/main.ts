@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: the performance report. Prints a table and writes `bench/results.json`.
+ *
+ * 1. Webhook over HTTPS, side by side in one run: `perimeter serve` with the default rules and
+ *    the bare fastify server (the limit of this stack), at several concurrency levels, alternating
+ *    between the two so drift on the machine hits both alike; then a fixed-rate run.
+ * 2. Engine: time per object for each kind, long range lists, unrelated rules.
+ * 3. Offline audit: `perimeter check` on 100,000 objects, JSON and YAML.
+ * 4. Memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews.
+ *
+ * `npm run bench -- --quick` runs everything shorter (for trying changes); the published
+ * figures come from the full run. Nothing here is asserted: timings belong in reports.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchEngine, type EngineRow } from './engine.js';
+import { runCheck, writeInputs, type AuditRun } from './audit.js';
+import { load, reviewMix, startServers, type LoadResult } from './webhook.js';
+
+const quick = process.argv.includes('--quick');
+const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(distDir, '..');
+const rulesDir = path.join(root, 'rules');
+const recordingsDir = path.join(root, 'test/fixtures/admission-reviews');
+
+const SETTINGS = quick
+  ? { seconds: 3, warmupSeconds: 1, rounds: 1, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 5, memoryReviews: 100_000, memoryWarmup: 20_000, auditObjects: 20_000, engineBudgetMs: 300 }
+  : { seconds: 8, warmupSeconds: 2, rounds: 2, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 20, memoryReviews: 1_000_000, memoryWarmup: 100_000, auditObjects: 100_000, engineBudgetMs: 1_000 };
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface WebhookRow {
+  readonly connections: number;
+  readonly perimeter: LoadResult;
+  readonly bare: LoadResult;
+  readonly ratio: number;
+}
+
+/** Averages rounds of one server at one level: requests/s and latencies as means of the rounds. */
+function mean(results: LoadResult[]): LoadResult {
+  const first = results[0]!;
+  const avg = (pick: (r: LoadResult) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length;
+  return {
+    ...first,
+    seconds: results.reduce((sum, r) => sum + r.seconds, 0),
+    requests: results.reduce((sum, r) => sum + r.requests, 0),
+    requestsPerSecond: avg((r) => r.requestsPerSecond),
+    p50Ms: avg((r) => r.p50Ms),
+    p99Ms: avg((r) => r.p99Ms),
+    maxMs: Math.max(...results.map((r) => r.maxMs)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+  };
+}
+
+async function benchWebhook(work: string) {
+  const servers = await startServers(work, rulesDir, distDir);
+  const { requests, kinds } = reviewMix(recordingsDir);
+  const options = (connections: number, seconds: number) => ({ connections, seconds, ca: servers.ca });
+  const rows: WebhookRow[] = [];
+  try {
+    for (const connections of SETTINGS.concurrency) {
+      const runs: { perimeter: LoadResult[]; bare: LoadResult[] } = { perimeter: [], bare: [] };
+      for (let round = 0; round < SETTINGS.rounds; round++) {
+        // Alternate which goes first, so neither always runs on a warmer (or hotter) machine.
+        const order = round % 2 === 0 ? (['perimeter', 'bare'] as const) : (['bare', 'perimeter'] as const);
+        for (const name of order) {
+          await load(servers[name], name, requests, options(connections, SETTINGS.warmupSeconds));
+          runs[name].push(await load(servers[name], name, requests, options(connections, SETTINGS.seconds)));
+          log(`webhook c=${connections} ${name}: ${runs[name].at(-1)!.requestsPerSecond.toFixed(0)} reviews/s`);
+        }
+      }
+      const perimeter = mean(runs.perimeter);
+      const bare = mean(runs.bare);
+      rows.push({ connections, perimeter, bare, ratio: perimeter.requestsPerSecond / bare.requestsPerSecond });
+    }
+    const fixed = {
+      perimeter: await load(servers.perimeter, 'perimeter', requests, { ...options(16, SETTINGS.fixedSeconds), rate: SETTINGS.fixedRate }),
+      bare: await load(servers.bare, 'bare', requests, { ...options(16, SETTINGS.fixedSeconds), rate: SETTINGS.fixedRate }),
+    };
+    log(`webhook fixed rate ${SETTINGS.fixedRate}/s: p99 ${fixed.perimeter.p99Ms} ms (bare ${fixed.bare.p99Ms} ms)`);
+
+    // Memory: idle, after warm-up, after the rest of the reviews (all at concurrency 16).
+    const memory = { idleMiB: 0, afterWarmupMiB: 0, afterAllMiB: 0, peakMiB: 0, reviews: SETTINGS.memoryReviews, warmupReviews: SETTINGS.memoryWarmup };
+    await servers.perimeter.stop();
+    const fresh = await startServers(await mkdtemp(path.join(work, 'memory-')), rulesDir, distDir);
+    await fresh.bare.stop();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    memory.idleMiB = fresh.perimeter.rssMiB();
+    const sent = await reviewsSent(fresh.perimeter, requests, fresh.ca, SETTINGS.memoryWarmup);
+    memory.afterWarmupMiB = fresh.perimeter.rssMiB();
+    await reviewsSent(fresh.perimeter, requests, fresh.ca, SETTINGS.memoryReviews - sent);
+    memory.afterAllMiB = fresh.perimeter.rssMiB();
+    memory.peakMiB = fresh.perimeter.peakRssMiB();
+    log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
+    await fresh.perimeter.stop();
+    return { rows, fixed, memory, mix: kinds, reviewTypes: requests.length };
+  } finally {
+    await servers.perimeter.stop();
+    await servers.bare.stop();
+  }
+}
+
+/** Sends `count` reviews at concurrency 16; returns how many were sent. */
+async function reviewsSent(server: Parameters<typeof load>[0], requests: Parameters<typeof load>[2], ca: string, count: number): Promise<number> {
+  let sent = 0;
+  while (sent < count) {
+    // autocannon runs by time; slices of a few seconds until the count is reached.
+    const result = await load(server, 'memory', requests, { connections: 16, seconds: 5, ca });
+    sent += result.requests;
+  }
+  return sent;
+}
+
+async function benchAudit(work: string): Promise<AuditRun[]> {
+  const inputs = await writeInputs(work, SETTINGS.auditObjects);
+  const runs: AuditRun[] = [];
+  for (const format of ['json', 'yaml'] as const) {
+    const run = await runCheck(distDir, rulesDir, inputs[format], format, SETTINGS.auditObjects, inputs.sizes[format]);
+    log(`audit ${format}: ${run.objectsPerSecond.toFixed(0)} objects/s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB`);
+    runs.push(run);
+  }
+  return runs;
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((row) => row.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w, i) => (i === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w - 1)}:`)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+
+const work = await mkdtemp(path.join(tmpdir(), 'perimeter-bench-'));
+try {
+  const started = new Date();
+  log(`perimeter bench${quick ? ' (quick)' : ''}: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+  const webhook = await benchWebhook(work);
+  const engine: EngineRow[] = await benchEngine({ budgetMs: SETTINGS.engineBudgetMs });
+  const audit = await benchAudit(work);
+
+  const report = [
+    `perimeter bench, ${started.toISOString()}${quick ? ' (quick: shorter runs, not for publishing)' : ''}`,
+    `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; servers and load generator on 127.0.0.1`,
+    '',
+    `Webhook over HTTPS (HTTP/1.1 keep-alive, TLS 1.3), ${webhook.reviewTypes} recorded reviews in turn (${Object.entries(webhook.mix).map(([k, v]) => `${v} ${k}`).join(', ')}), ${SETTINGS.rounds} x ${SETTINGS.seconds} s per server and level:`,
+    table(
+      ['connections', 'perimeter reviews/s', 'bare reviews/s', 'ratio', 'perimeter p50 / p99 / max ms', 'bare p50 / p99 / max ms', 'errors'],
+      webhook.rows.map((row) => [
+        row.connections,
+        fixed(row.perimeter.requestsPerSecond, 0),
+        fixed(row.bare.requestsPerSecond, 0),
+        fixed(row.ratio),
+        `${fixed(row.perimeter.p50Ms)} / ${fixed(row.perimeter.p99Ms)} / ${fixed(row.perimeter.maxMs, 1)}`,
+        `${fixed(row.bare.p50Ms)} / ${fixed(row.bare.p99Ms)} / ${fixed(row.bare.maxMs, 1)}`,
+        row.perimeter.errors + row.perimeter.non2xx + row.bare.errors + row.bare.non2xx,
+      ]),
+    ),
+    '',
+    `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s, 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors`,
+    '',
+    'Engine, shipped rules:',
+    table(['object', 'µs per evaluation'], engine.map((row) => [row.label, fixed(row.microsPerObject)])),
+    '',
+    `Offline audit, perimeter check -o json on ${SETTINGS.auditObjects.toLocaleString('en')} objects (end to end: read, parse, judge, print):`,
+    table(['input', 'MiB', 'seconds', 'objects/s', 'peak RSS MiB'], audit.map((run) => [run.format === 'json' ? 'JSON List' : 'YAML, multi-document', fixed(run.inputMiB, 1), fixed(run.seconds), fixed(run.objectsPerSecond, 0), fixed(run.peakRssMiB, 0)])),
+    '',
+    `Memory of perimeter serve (RSS): idle ${fixed(webhook.memory.idleMiB, 1)} MiB; after ${webhook.memory.warmupReviews.toLocaleString('en')} reviews (warm-up) ${fixed(webhook.memory.afterWarmupMiB, 1)} MiB; after ${webhook.memory.reviews.toLocaleString('en')} reviews ${fixed(webhook.memory.afterAllMiB, 1)} MiB (growth after warm-up ${fixed(webhook.memory.afterAllMiB - webhook.memory.afterWarmupMiB, 1)} MiB); peak ${fixed(webhook.memory.peakMiB, 1)} MiB`,
+  ].join('\n');
+  console.log(report);
+  const resultsFile = path.join(root, 'bench', quick ? 'results.quick.json' : 'results.json');
+  await mkdir(path.dirname(resultsFile), { recursive: true });
+  await writeFile(resultsFile, `${JSON.stringify({ date: started.toISOString(), quick, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, settings: SETTINGS, webhook, engine, audit, report }, null, 2)}\n`);
+  log(`wrote ${path.relative(process.cwd(), resultsFile)}`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
