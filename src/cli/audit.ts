@@ -4,8 +4,6 @@
  * policy. Output as a table, JSON, or PolicyReport objects.
  */
 import { stringify } from 'yaml';
-import { listClusterObjects } from '../audit/cluster.js';
-import { createApiClient, loadKubeConfig } from '../cluster/api.js';
 import { readManifests, type SourcedObject } from '../manifests/read.js';
 import { formatJson, formatTable } from '../report/format.js';
 import { toPolicyReports } from '../report/policy-report.js';
@@ -33,6 +31,8 @@ export async function runAudit(options: AuditOptions, io: CommandIO): Promise<nu
   const ruleSet = await loadRuleDirectory(options.rulesDir);
   let objects: SourcedObject[];
   if (options.cluster) {
+    // @kubernetes/client-node costs about 60 MiB of memory to load; only a cluster run pays it.
+    const [{ createApiClient, loadKubeConfig }, { listClusterObjects }] = await Promise.all([import('../cluster/api.js'), import('../audit/cluster.js')]);
     const client = createApiClient(loadKubeConfig(options.kubeconfig));
     io.stderr(`auditing ${client.server}${options.namespace === undefined ? '' : ` namespace ${options.namespace}`}\n`);
     objects = await listClusterObjects(client, {

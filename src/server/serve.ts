@@ -6,9 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { createApiClient, loadKubeConfig } from '../cluster/api.js';
 import type { BackoffOptions } from '../cluster/cache.js';
-import { LiveCluster } from '../cluster/live-view.js';
 import { UNKNOWN_CLUSTER } from '../context/bundle.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
@@ -22,6 +20,19 @@ function wantsCluster(options: ServeOptions): boolean {
   const mode = options.cluster ?? 'auto';
   if (mode !== 'auto') return mode === 'on';
   return options.kubeconfig !== undefined || process.env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined;
+}
+
+/**
+ * The API client and the live cluster view, when the server watches a cluster. Imported here,
+ * not at the top: @kubernetes/client-node costs about 60 MiB of memory to load, which only a
+ * server that watches a cluster needs to pay.
+ */
+async function connectCluster(options: ServeOptions, log: pino.Logger, metrics: Metrics) {
+  if (!wantsCluster(options)) return undefined;
+  const [{ createApiClient, loadKubeConfig }, { LiveCluster }] = await Promise.all([import('../cluster/api.js'), import('../cluster/live-view.js')]);
+  const client = createApiClient(loadKubeConfig(options.kubeconfig));
+  const cluster = new LiveCluster(client, { log, registry: metrics.registry, ...(options.clusterBackoff === undefined ? {} : { backoff: options.clusterBackoff }) });
+  return { client, cluster };
 }
 
 export interface ServeOptions {
@@ -100,8 +111,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   process.once('exit', flushLogSync);
   const log = pino({ level: options.logLevel, base: { service: 'perimeter' } }, logDestination);
   const metrics = createMetrics();
-  const client = wantsCluster(options) ? createApiClient(loadKubeConfig(options.kubeconfig)) : undefined;
-  const cluster = client === undefined ? undefined : new LiveCluster(client, { log, registry: metrics.registry, ...(options.clusterBackoff === undefined ? {} : { backoff: options.clusterBackoff }) });
+  const { client, cluster } = (await connectCluster(options, log, metrics)) ?? {};
   const rules = await LiveRules.load(options.rulesDir, metrics, log, (ruleSet) => void cluster?.watchRules(ruleSet));
   const files = await certificateFiles(options);
   let certificate: ServingCertificate = await readServingCertificate(files.certFile, files.keyFile);
