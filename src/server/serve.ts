@@ -99,16 +99,8 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   // The decision line of every review is on the write path of the cluster: lines are buffered and
   // written 4 KiB at a time instead of one write per review, and flushed when the server closes
-  // (and, synchronously, if the process exits another way).
+  // (pino itself flushes an asynchronous destination synchronously if the process exits).
   const logDestination = pino.destination({ dest: 1, minLength: 4096, sync: false });
-  const flushLogSync = () => {
-    try {
-      logDestination.flushSync();
-    } catch {
-      // Not ready yet, or already closed: nothing buffered to lose.
-    }
-  };
-  process.once('exit', flushLogSync);
   const log = pino({ level: options.logLevel, base: { service: 'perimeter' } }, logDestination);
   const metrics = createMetrics();
   const { client, cluster } = (await connectCluster(options, log, metrics)) ?? {};
@@ -185,7 +177,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         for (const watch of watches) watch.close();
         cluster?.stop();
         await app.close();
-        process.off('exit', flushLogSync);
         await new Promise<void>((resolve) => logDestination.flush(() => resolve()));
       })();
       return closing;
