@@ -100,8 +100,14 @@ function parseIPv6(addressText: string, prefixText: string | undefined): RangePa
   const tail = addressText.slice(addressText.lastIndexOf(':') + 1);
   if (tail.includes('.') && !isIPv4(tail)) return NOT_DOTTED_DECIMAL;
   const prefixLength = prefixText === undefined ? 128 : prefixLengthOf(prefixText, 128);
-  if (prefixLength === undefined || !ipaddr.IPv6.isValid(addressText)) return INVALID;
-  const range = makeRange(6, bytesToBigInt(ipaddr.IPv6.parse(addressText).toByteArray()), prefixLength);
+  if (prefixLength === undefined) return INVALID;
+  let bytes: number[];
+  try {
+    bytes = ipaddr.IPv6.parse(addressText).toByteArray();
+  } catch {
+    return INVALID;
+  }
+  const range = makeRange(6, bytesToBigInt(bytes), prefixLength);
   // An IPv6 network inside ::ffff:0:0/96 is how IPv4 clients are matched in IPv6 syntax
   // (Go's net.IPNet treats it as IPv4), so it is judged as the IPv4 range it stands for.
   if (prefixLength >= 96 && range.first >= V4_MAPPED_FIRST && range.last <= V4_MAPPED_LAST) {
