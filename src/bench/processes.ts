@@ -24,7 +24,7 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
  * review, as in a pod, but reading it (the container runtime's work there) does not take CPU
  * from the load generator here.
  */
-export function startServer(args: string[], ready: RegExp, cwd = process.cwd()): Promise<ServerProcess> {
+export function spawnServer(args: string[], ready: RegExp, cwd = process.cwd()): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', openSync('/dev/null', 'w'), 'pipe'] });
   let seen = '';
   return new Promise((resolve, reject) => {
