@@ -18,9 +18,10 @@ const RULES = path.resolve('rules');
 async function startServe(t: Test, extraArgs: string[] = []) {
   const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-shutdown-'));
   t.teardown(() => rm(cwd, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--log-level', 'silent', '--cluster', 'off', ...extraArgs], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--cluster', 'off', ...(extraArgs.includes('--log-level') ? [] : ['--log-level', 'silent']), ...extraArgs], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const output = { stderr: '' };
+  const output = { stderr: '', stdout: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       output.stderr += chunk.toString();
@@ -94,4 +95,21 @@ t.test('--shutdown-delay: after SIGTERM it reports not ready but keeps answering
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'exit code 0');
   t.match(output.stderr, /SIGTERM: finishing in-flight reviews, then exiting/);
+});
+
+t.test('decision lines are buffered, and all of them are written out when SIGTERM ends the server', async (t) => {
+  const { child, exited, output, url, ca } = await startServe(t, ['--log-level', 'info']);
+  const uids: string[] = [];
+  for (const recording of loadRecordings().filter((r) => r.body.request.kind.kind === 'Service').slice(0, 3)) {
+    t.equal((await post(url, '/validate', JSON.stringify(recording.body), { ca })).status, 200);
+    uids.push(recording.body.request.uid);
+  }
+  child.kill('SIGTERM');
+  t.equal(await exited, 0);
+  const decisions = output.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; uid?: string })
+    .filter((line) => line.msg === 'admission review');
+  t.same(decisions.map((line) => line.uid), uids, 'one line per review, none lost in the buffer');
 });
