@@ -90,7 +90,7 @@ pods mount and the one the pre-install/pre-upgrade check lints, so both hold the
 {{- define "perimeter.rulesData" -}}
 {{- $files := dict }}
 {{- if .Values.rules.builtin }}
-{{- range $path, $_ := .Files.Glob "files/rules/*.yaml" }}
+{{- range $path, $_ := .Files.Glob "files/rules/*.{yaml,yml}" }}
 {{- $_ := set $files (base $path) ($.Files.Get $path) }}
 {{- end }}
 {{- end }}
