@@ -7,7 +7,7 @@
  * ones before it, repeated until nothing changes, like `reinvocationPolicy: IfNeeded`), then
  * every rule validates the patched object.
  */
-import fastJsonPatch from 'fast-json-patch';
+import { applyFix } from './apply-fix.js';
 import { metadataOf, nameOf, str, kindOf } from '../kube/read.js';
 import type { Exemption, Rule, RuleSet } from './rule-set.js';
 import type {
@@ -58,16 +58,6 @@ function runCheck(rule: Rule, object: KubeObject, context: CheckContext): readon
   }
 }
 
-/** Applies a fix to a copy of the object, or returns undefined when it does not apply cleanly. */
-function applyFix(object: KubeObject, fix: readonly PatchOperation[]): KubeObject | undefined {
-  try {
-    const operations = fix.map((op) => ({ ...op }));
-    return fastJsonPatch.applyPatch(object, operations, true, false).newDocument;
-  } catch {
-    return undefined;
-  }
-}
-
 function toFinding(rule: Rule, found: CheckFinding): Finding | undefined {
   const enforcement = found.enforcement ?? rule.enforcement;
   if (enforcement === 'ignore') return undefined;
@@ -99,8 +89,9 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   const { now } = environment;
   const active: Rule[] = [];
   const exemptions: AppliedExemption[] = [];
+  const setWide = firstMatch(ruleSet.exclude, namespace, name, now);
   for (const rule of rules) {
-    const exemption = firstMatch(ruleSet.exclude, namespace, name, now) ?? firstMatch(rule.exclude, namespace, name, now);
+    const exemption = setWide ?? firstMatch(rule.exclude, namespace, name, now);
     if (exemption === undefined) active.push(rule);
     else exemptions.push({ rule: rule.id, reason: exemption.reason, ...(exemption.expires !== undefined ? { expires: exemption.expires } : {}) });
   }

@@ -51,22 +51,27 @@ export const DEFAULT_OPERATIONS: readonly AdmissionOperation[] = ['CREATE', 'UPD
 const NO_RULES: readonly Rule[] = Object.freeze([]);
 
 export function createRuleSet(mode: Mode, rules: readonly Rule[], exclude: readonly Exemption[]): RuleSet {
-  const index = new Map<string, Rule[]>();
-  const add = (key: string, rule: Rule) => {
+  // kind → rules for any operation, and kind → operation → rules: two lookups per review, no key
+  // built per call.
+  const byKind = new Map<string, Rule[]>();
+  const byOperation = new Map<string, Map<string, Rule[]>>();
+  const add = <K>(index: Map<K, Rule[]>, key: K, rule: Rule) => {
     const list = index.get(key) ?? [];
     list.push(rule);
     index.set(key, list);
   };
   for (const rule of rules) {
     for (const kind of rule.check.kinds) {
-      add(kind, rule);
-      for (const operation of rule.check.operations ?? DEFAULT_OPERATIONS) add(`${kind}/${operation}`, rule);
+      add(byKind, kind, rule);
+      const operations = byOperation.get(kind) ?? new Map<string, Rule[]>();
+      byOperation.set(kind, operations);
+      for (const operation of rule.check.operations ?? DEFAULT_OPERATIONS) add(operations, operation, rule);
     }
   }
   return {
     mode,
     rules,
     exclude,
-    rulesFor: (kind, operation) => index.get(operation === undefined ? kind : `${kind}/${operation}`) ?? NO_RULES,
+    rulesFor: (kind, operation) => (operation === undefined ? byKind.get(kind) : byOperation.get(kind)?.get(operation)) ?? NO_RULES,
   };
 }
