@@ -11,7 +11,7 @@ import { UNKNOWN_CLUSTER } from '../context/bundle.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { CertificateError, certificateCovers, generateDevelopmentCertificate, readServingCertificate, type ServingCertificate } from './tls.js';
+import { CertificateError, certificateCovers, readServingCertificate, type ServingCertificate } from './tls.js';
 import { watchDirectories, type Watch } from './watch.js';
 
 export type ClusterMode = 'auto' | 'on' | 'off';
@@ -92,15 +92,23 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
       // unreadable: make a new pair below
     }
   }
+  const { generateDevelopmentCertificate } = await import('./dev-certificate.js');
   const created = await generateDevelopmentCertificate(options.devCertDir, options.devCertNames);
   return { certFile: created.certFile, keyFile: created.keyFile, generated: created.caFile };
 }
 
+/** Log lines are written out when this much has gathered, or after LOG_FLUSH_MS. */
+// Not more: sonic-boom measures the whole pending buffer on every line, so a bigger one costs
+// more per line than the writes it saves.
+const LOG_BUFFER_BYTES = 4 * 1024;
+export const LOG_FLUSH_MS = 1000;
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  // The decision line of every review is on the write path of the cluster: lines are buffered and
-  // written 4 KiB at a time instead of one write per review, and flushed when the server closes
-  // (pino itself flushes an asynchronous destination synchronously if the process exits).
-  const logDestination = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  // Decision lines are on the write path of the cluster: they are buffered and written 4 KiB at
+  // a time instead of one write per review; a quiet server flushes what it has every second (or a
+  // deny could wait hours to show in `kubectl logs`), and everything is flushed when the server
+  // closes (pino itself flushes an asynchronous destination synchronously if the process exits).
+  const logDestination = pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS, sync: false });
   const log = pino({ level: options.logLevel, base: { service: 'perimeter' } }, logDestination);
   const metrics = createMetrics();
   const { client, cluster } = (await connectCluster(options, log, metrics)) ?? {};

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { generateDevelopmentCertificate } from '../../src/server/tls.js';
+import { generateDevelopmentCertificate } from '../../src/server/dev-certificate.js';
 
 type Obj = { apiVersion?: string; kind: string; metadata: { name: string; namespace?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: unknown };
 

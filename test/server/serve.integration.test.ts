@@ -10,7 +10,8 @@ import https from 'node:https';
 import { checkServerIdentity } from 'node:tls';
 import fastJsonPatch from 'fast-json-patch';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
-import { certificateCovers, generateDevelopmentCertificate } from '../../src/server/tls.js';
+import { generateDevelopmentCertificate } from '../../src/server/dev-certificate.js';
+import { certificateCovers } from '../../src/server/tls.js';
 import { loadRecordings } from '../recordings.js';
 import { get, post, postHttp2 } from './client.js';
 
