@@ -3,6 +3,7 @@
  * handling and error answers. It decides nothing itself; `decide()` does.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { decide, type AdmissionRoute } from '../admission/decide.js';
 import { answer, errored, parseReview } from '../admission/review.js';
 import type { RuleSet } from '../engine/rule-set.js';
@@ -44,7 +45,7 @@ export interface AppOptions {
   /** HTTPS with HTTP/2 and HTTP/1.1 (ALPN). Without it, plain HTTP/1.1 (tests with inject). */
   readonly tls?: { readonly cert: string; readonly key: string };
   /** A pino logger; none means silent (tests). */
-  readonly logger?: FastifyBaseLogger;
+  readonly logger?: Logger;
 }
 
 interface ReviewBody {
@@ -106,7 +107,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const dryRun = req.dryRun === true ? 'true' : 'false';
     options.metrics.requests.inc({ route, kind: kindLabel(req.kind.kind), operation: operationLabel(req.operation), verdict, dry_run: dryRun });
     options.metrics.duration.observe({ route }, seconds);
-    request.log.info(
+    // A review that judged or changed something (a finding, a patch, an exemption used) is logged
+    // at info; a clean allow only at debug. Clean allows are most of a busy cluster's reviews, and
+    // a line each cost more than judging them (`npm run bench`, docs/performance.md).
+    const clean = verdict === 'allow' && evaluation.findings.length === 0 && evaluation.exemptions.length === 0;
+    const level = clean ? 'debug' : 'info';
+    if (options.logger?.isLevelEnabled(level) === true) {
+      options.logger[level](
       {
         route,
         uid: req.uid,
@@ -119,10 +126,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
         verdict,
         auditMode: evaluation.dryRun,
         rules: [...new Set([...evaluation.findings.map((f) => f.rule), ...evaluation.mutations.map((m) => m.rule)])],
+        // Rules this object was spared by an exemption: an allow that only an exemption gave.
+        ...(evaluation.exemptions.length > 0 ? { exempted: evaluation.exemptions.map((e) => e.rule) } : {}),
         durationMs: seconds * 1000,
       },
       'admission review',
-    );
+      );
+    }
     return reply.send(answer(parsed.version, response));
   };
 

@@ -106,3 +106,34 @@ t.test('one structured decision line per review, without the object', async (t) 
   t.notMatch(JSON.stringify(lines), /loadBalancer|"spec"/, 'no object content in the log');
   await app.close();
 });
+
+t.test('decision lines: a review that found, patched or exempted something at info, a clean allow only at debug', async (t) => {
+  const { default: pino } = await import('pino');
+  const recordings = loadRecordings().filter((r) => r.body.request.kind.kind === 'Service');
+  const decisionsAt = async (level: 'info' | 'debug') => {
+    const lines: { msg: string; uid: string; verdict: string; rules: string[] }[] = [];
+    const logger = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const app = buildApp({ rules: () => ruleSet, cluster: clusterWith([]), metrics: createMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true }), logger });
+    const answers = new Map<string, { allowed: boolean; warnings?: string[]; patch?: string }>();
+    for (const recording of recordings) {
+      const response = await app.inject({ method: 'POST', url: recording.path, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(recording.body) });
+      answers.set(recording.body.request.uid, response.json().response);
+    }
+    await app.close();
+    return { decisions: lines.filter((line) => line.msg === 'admission review'), answers };
+  };
+  const all = await decisionsAt('debug');
+  t.equal(all.decisions.length, recordings.length, 'debug: a line for every review');
+  const info = await decisionsAt('info');
+  const clean = all.decisions.filter((line) => line.verdict === 'allow' && line.rules.length === 0);
+  t.ok(clean.length > 0 && clean.length < recordings.length, 'the recordings hold both clean and judged reviews');
+  t.same(
+    info.decisions.map((line) => line.uid).sort(),
+    all.decisions.filter((line) => !clean.includes(line)).map((line) => line.uid).sort(),
+    'info: exactly the reviews with a finding, a patch or a verdict other than allow',
+  );
+  for (const line of clean) {
+    const answer = info.answers.get(line.uid)!;
+    t.ok(answer.allowed && answer.warnings === undefined && answer.patch === undefined, `${line.uid}: logged at debug only, and its answer is indeed a plain allow`);
+  }
+});
