@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
+import { fixedRate } from './fixed-rate.js';
 import { load, reviewMix, startServers, type LoadResult } from './webhook.js';
 
 const quick = process.argv.includes('--quick');
@@ -59,6 +60,7 @@ async function benchWebhook(work: string) {
   const servers = await startServers(work, rulesDir, distDir);
   const { requests, kinds } = reviewMix(recordingsDir);
   const options = (connections: number, seconds: number) => ({ connections, seconds, ca: servers.ca });
+  const fixedOptions = (url: string) => ({ url, ca: servers.ca, rate: SETTINGS.fixedRate, seconds: SETTINGS.fixedSeconds, warmupSeconds: SETTINGS.warmupSeconds, connections: 16 });
   const rows: WebhookRow[] = [];
   try {
     for (const connections of SETTINGS.concurrency) {
@@ -77,8 +79,8 @@ async function benchWebhook(work: string) {
       rows.push({ connections, perimeter, bare, ratio: perimeter.requestsPerSecond / bare.requestsPerSecond });
     }
     const fixed = {
-      perimeter: await load(servers.perimeter, 'perimeter', requests, { ...options(16, SETTINGS.fixedSeconds), rate: SETTINGS.fixedRate }),
-      bare: await load(servers.bare, 'bare', requests, { ...options(16, SETTINGS.fixedSeconds), rate: SETTINGS.fixedRate }),
+      perimeter: await fixedRate('perimeter', requests, fixedOptions(servers.perimeter.url)),
+      bare: await fixedRate('bare', requests, fixedOptions(servers.bare.url)),
     };
     log(`webhook fixed rate ${SETTINGS.fixedRate}/s: p99 ${fixed.perimeter.p99Ms} ms (bare ${fixed.bare.p99Ms} ms)`);
 
@@ -160,7 +162,7 @@ try {
       ]),
     ),
     '',
-    `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s, 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors`,
+    `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s (open loop: evenly spaced, latency from the moment each review was due), up to 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors`,
     '',
     'Engine, shipped rules:',
     table(['object', 'µs per evaluation'], engine.map((row) => [row.label, fixed(row.microsPerObject)])),

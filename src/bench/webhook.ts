@@ -15,9 +15,11 @@ export interface Recording {
 }
 
 /** The review mix: the recorded Service, Ingress and NetworkPolicy reviews, with their paths. */
-export function reviewMix(directory: string): { requests: autocannon.Request[]; kinds: Record<string, number> } {
+export type Review = autocannon.Request & { path: string; body: string };
+
+export function reviewMix(directory: string): { requests: Review[]; kinds: Record<string, number> } {
   const kinds: Record<string, number> = {};
-  const requests: autocannon.Request[] = [];
+  const requests: Review[] = [];
   for (const file of readdirSync(directory).filter((name) => name.endsWith('.json')).sort()) {
     const recording = JSON.parse(readFileSync(path.join(directory, file), 'utf8')) as Recording;
     const kind = recording.body.request?.kind?.kind ?? '';
