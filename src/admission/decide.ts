@@ -13,6 +13,7 @@ import { evaluate, type EvaluationEnvironment } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { Evaluation, Finding, KubeObject } from '../engine/types.js';
 import { allowed, denied, withPatch, type AdmissionRequest, type AdmissionResponse } from './review.js';
+import type { OnTimeout } from './time-budget.js';
 
 export type AdmissionRoute = 'validate' | 'mutate';
 
@@ -121,4 +122,20 @@ export function decide(route: AdmissionRoute, request: AdmissionRequest, ruleSet
     environment,
   );
   return { evaluation, response: route === 'mutate' ? mutateResponse(request, evaluation) : validateResponse(request, evaluation) };
+}
+
+/**
+ * The answer to a review that arrived with too little of the API server's timeout left to be
+ * judged: denied or allowed (with a warning) as `--on-timeout` says. In audit mode it is always
+ * allowed, since audit mode never blocks.
+ */
+export function outOfTime(request: AdmissionRequest, mode: RuleSet['mode'], onTimeout: OnTimeout, timeoutMs: number): AdmissionResponse {
+  const why = `could not judge ${objectLabel(request)} within the API server's ${timeoutMs / 1000} s timeout (the review took too long to arrive)`;
+  if (onTimeout === 'deny' && mode !== 'audit') {
+    return { uid: request.uid, allowed: false, status: { code: 504, reason: 'Timeout', message: `perimeter ${why}; denied by --on-timeout deny, try again` } };
+  }
+  const response = allowed(request.uid);
+  response.warnings = [short(`${WARNING_PREFIX}${mode === 'audit' ? ` ${AUDIT_MODE_PREFIX}` : ''}: ${why}; allowed without judging`)];
+  response.auditAnnotations = { verdict: 'not-judged', reason: 'out of time' };
+  return response;
 }

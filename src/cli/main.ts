@@ -12,6 +12,7 @@ import { AUDIT_FORMATS, runAudit, type AuditFormat } from './audit.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { runWebhookConfig } from './webhook-config.js';
+import { isOnTimeout, ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
 import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
 import { defaultRulesDir } from './rules-dir.js';
 
@@ -29,6 +30,7 @@ Commands:
       Validate rule files alone. Exit 0 when valid, 2 when not.
   serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
         [--cluster auto|on|off] [--kubeconfig FILE] [--shutdown-delay 0] [--dev-cert-names NAME,...]
+        [--on-timeout deny|allow]
       Serve the admission webhook over HTTPS (HTTP/2 and HTTP/1.1): POST /validate, /mutate;
       GET /healthz, /readyz, /metrics. Without --tls-cert, a development CA and a certificate
       for localhost and --dev-cert-names are generated under .perimeter/. Rule and certificate
@@ -36,6 +38,8 @@ Commands:
       Cluster state (NetworkPolicies, Namespaces, ingress controller Services) is watched when a
       kubeconfig, KUBECONFIG or the in-cluster service account is there (--cluster auto).
       On SIGTERM, --shutdown-delay SECONDS keeps serving (not ready) while endpoints update.
+      A review that arrives with less than a fifth of the API server's timeout (?timeout=) left
+      is not judged: --on-timeout says whether it is denied (default) or allowed with a warning.
   webhook-config --url URL --ca-file FILE [--failure-policy Fail|Ignore] [--timeout-seconds 5]
                  [--namespace perimeter] [--name perimeter]
       Print Validating- and MutatingWebhookConfigurations for URL-based registration.
@@ -104,7 +108,10 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
         kubeconfig: { type: 'string' },
         'shutdown-delay': { type: 'string', default: '0' },
         'dev-cert-names': { type: 'string' },
+        'on-timeout': { type: 'string', default: 'deny' },
       });
+      const onTimeout = String(values['on-timeout']);
+      if (!isOnTimeout(onTimeout)) throw new UsageError(`--on-timeout must be one of: ${ON_TIMEOUT_VALUES.join(', ')}`);
       const cluster = String(values.cluster);
       if (cluster !== 'auto' && cluster !== 'on' && cluster !== 'off') throw new UsageError('--cluster must be auto, on or off');
       if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
@@ -128,6 +135,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
           cluster,
           ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
           shutdownDelaySeconds,
+          onTimeout,
         },
         io,
       );

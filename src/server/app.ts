@@ -4,7 +4,8 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { decide, type AdmissionRoute } from '../admission/decide.js';
+import { decide, outOfTime, type AdmissionRoute } from '../admission/decide.js';
+import { reviewBudgetMs, reviewTimeoutMs, type OnTimeout } from '../admission/time-budget.js';
 import { answer, errored, parseReview } from '../admission/review.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ClusterView } from '../engine/types.js';
@@ -42,8 +43,16 @@ export interface AppOptions {
   readonly cluster: ClusterView;
   readonly metrics: Metrics;
   readonly readiness: () => Readiness;
+  /**
+   * True once shutdown has begun: HTTP/1.1 answers then carry `Connection: close`, so the API
+   * server's kept-alive connections end one by one while this replica still answers, instead of
+   * being cut when the listener closes.
+   */
+  readonly draining?: () => boolean;
   /** HTTPS with HTTP/2 and HTTP/1.1 (ALPN). Without it, plain HTTP/1.1 (tests with inject). */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** What a review that arrives too late to be judged in time gets (default deny). */
+  readonly onTimeout?: OnTimeout;
   /** A pino logger; none means silent (tests). */
   readonly logger?: Logger;
 }
@@ -67,7 +76,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // more than the judging itself).
     childLoggerFactory: (logger: FastifyBaseLogger) => logger,
     bodyLimit: MAX_REVIEW_BYTES,
-    return503OnClosing: true,
+    // A review that reaches us on an open connection while the listener closes is answered, not
+    // turned into a 503 (which the API server would treat as a webhook failure).
+    return503OnClosing: false,
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
   };
   // The HTTP/2 and HTTP/1 instances differ only in their server type; routes are the same.
@@ -101,6 +112,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return reply.code(parsed.uid === '' ? 400 : 200).send(answer(parsed.version, errored(parsed.uid, 400, parsed.message)));
     }
     const req = parsed.request;
+    // reply.elapsedTime counts from the first byte of the request, so a body that dribbled in
+    // or a wait in the queue is counted against the API server's timeout.
+    const timeoutMs = reviewTimeoutMs(request.query);
+    if (reply.elapsedTime > reviewBudgetMs(timeoutMs)) {
+      const ruleSet = options.rules();
+      const late = outOfTime(req, ruleSet.mode, options.onTimeout ?? 'deny', timeoutMs);
+      options.metrics.requests.inc({ route, kind: kindLabel(req.kind.kind), operation: operationLabel(req.operation), verdict: 'timeout', dry_run: req.dryRun === true ? 'true' : 'false' });
+      options.logger?.warn({ route, uid: req.uid, kind: req.kind.kind, namespace: req.namespace, name: req.name, operation: req.operation, allowed: late.allowed, elapsedMs: reply.elapsedTime, timeoutMs }, 'admission review not judged: out of time');
+      return reply.send(answer(parsed.version, late));
+    }
     const { evaluation, response } = decide(route, req, options.rules(), { cluster: options.cluster, now: new Date() });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const verdict = route === 'mutate' ? (response.patch === undefined ? 'allow' : 'patch') : evaluation.verdict;
@@ -133,6 +154,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       'admission review',
       );
     }
+    if (options.draining?.() === true && request.raw.httpVersionMajor === 1) reply.header('connection', 'close');
     return reply.send(answer(parsed.version, response));
   };
 

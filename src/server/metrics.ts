@@ -23,7 +23,7 @@ export class ReviewCounter {
     const cells = this.#cells;
     this.#counter = new Counter({
       name: 'perimeter_admission_requests_total',
-      help: 'Admission reviews answered, by route, kind, operation, verdict (allow, warn, deny, patch, error) and dry run.',
+      help: 'Admission reviews answered, by route, kind, operation, verdict (allow, warn, deny, patch, error, timeout: not judged for lack of time) and dry run.',
       labelNames: ['route', 'kind', 'operation', 'verdict', 'dry_run'],
       registers: [registry],
       collect() {

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { BackoffOptions } from '../cluster/cache.js';
 import { UNKNOWN_CLUSTER } from '../context/bundle.js';
+import type { OnTimeout } from '../admission/time-budget.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -46,6 +47,8 @@ export interface ServeOptions {
   /** Extra DNS names or IP addresses for a generated development certificate. */
   readonly devCertNames?: readonly string[];
   readonly logLevel: string;
+  /** What a review that arrives too late to be judged gets (default deny). */
+  readonly onTimeout?: OnTimeout;
   /** Poll interval of the file watchers (tests shorten it). */
   readonly pollMs?: number;
   /**
@@ -122,7 +125,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     cluster: cluster ?? UNKNOWN_CLUSTER,
     metrics,
     logger: log,
+    ...(options.onTimeout !== undefined ? { onTimeout: options.onTimeout } : {}),
     tls: certificate,
+    draining: () => draining,
     readiness: () => {
       if (draining) return { ready: false, reason: 'shutting down' };
       if (certificate.notAfter.getTime() <= Date.now()) return { ready: false, reason: `serving certificate expired at ${certificate.notAfter.toISOString()}` };

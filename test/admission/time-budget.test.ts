@@ -1,0 +1,31 @@
+import t from 'tap';
+import { DEFAULT_TIMEOUT_MS, reviewBudgetMs, reviewTimeoutMs } from '../../src/admission/time-budget.js';
+
+// [query the API server (or anyone) sent, timeout in ms we work to]
+const rows: [unknown, number][] = [
+  [{ timeout: '10s' }, 10_000],
+  [{ timeout: '1s' }, 1_000],
+  [{ timeout: '30s' }, 30_000],
+  [{ timeout: '2.5s' }, 2_500],
+  [{ timeout: '1m0s' }, 30_000], // more than the API allows: clamped
+  [{ timeout: '500ms' }, 1_000], // less than the API allows: clamped
+  [{ timeout: '10' }, 1_000], // no unit reads as milliseconds, then clamped
+  [{ timeout: '0s' }, DEFAULT_TIMEOUT_MS],
+  [{ timeout: '-5s' }, DEFAULT_TIMEOUT_MS],
+  [{ timeout: 'soon' }, DEFAULT_TIMEOUT_MS],
+  [{ timeout: '' }, DEFAULT_TIMEOUT_MS],
+  [{ timeout: ['1s', '2s'] }, DEFAULT_TIMEOUT_MS], // repeated parameter
+  [{ timeout: `${'9'.repeat(400)}s` }, DEFAULT_TIMEOUT_MS],
+  [{}, DEFAULT_TIMEOUT_MS],
+  [undefined, DEFAULT_TIMEOUT_MS],
+  ['timeout=1s', DEFAULT_TIMEOUT_MS],
+];
+
+t.test('the timeout query, read as the API server writes it and clamped to what the API allows', async (t) => {
+  for (const [query, expected] of rows) t.equal(reviewTimeoutMs(query), expected, JSON.stringify(query));
+});
+
+t.test('a fifth of the timeout is kept for the way back', async (t) => {
+  t.equal(reviewBudgetMs(10_000), 8_000);
+  t.equal(reviewBudgetMs(1_000), 800);
+});
