@@ -137,3 +137,15 @@ t.test('decision lines: a review that found, patched or exempted something at in
     t.ok(answer.allowed && answer.warnings === undefined && answer.patch === undefined, `${line.uid}: logged at debug only, and its answer is indeed a plain allow`);
   }
 });
+
+t.test('while draining, HTTP/1.1 answers close their connection so clients move to another replica', async (t) => {
+  let draining = false;
+  const app = buildApp({ rules: () => ruleSet, cluster: clusterWith([]), metrics: createMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true }), draining: () => draining });
+  const send = () => app.inject({ method: 'POST', url: '/validate?timeout=10s', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(recorded.body) });
+  t.not((await send()).headers.connection, 'close', 'kept alive while serving normally');
+  draining = true;
+  const closing = await send();
+  t.equal(closing.statusCode, 200, 'still answered');
+  t.equal(closing.headers.connection, 'close');
+  await app.close();
+});

@@ -10,7 +10,7 @@ export interface Reply {
   fingerprint: string;
 }
 
-export function post(url: string, path: string, body: string, options: { ca: string | string[]; agent?: https.Agent; headers?: Record<string, string> }): Promise<Reply> {
+export function post(url: string, path: string, body: string, options: { ca: string | string[]; agent?: https.Agent; headers?: Record<string, string>; timeoutMs?: number }): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const target = new URL(path, url);
     const request = https.request(
@@ -29,9 +29,52 @@ export function post(url: string, path: string, body: string, options: { ca: str
         response.on('error', reject);
       },
     );
-    request.on('error', reject);
+    // Whether TLS was set up before an error: a reset before that means the connection was
+    // never served (refused in effect), after it that a request was lost.
+    let secured = false;
+    request.on('socket', (socket: TLSSocket) => {
+      if (request.reusedSocket) secured = true;
+      else socket.once('secureConnect', () => (secured = true));
+    });
+    request.on('error', (error: Error & { beforeTls?: boolean }) => reject(Object.assign(error, { beforeTls: !secured })));
+    // An API server gives up after its webhook timeout; so does this client when given one.
+    if (options.timeoutMs !== undefined) request.setTimeout(options.timeoutMs, () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     request.end(body);
   });
+}
+
+export interface LoadReply {
+  status: number;
+  allowed?: boolean;
+  warnings?: string[];
+  fingerprint: string;
+  error?: string;
+}
+
+/**
+ * A bounded load: `count` reviews over `concurrency` workers, half on a keep-alive agent and half
+ * on new connections; `during(n)` runs before the n-th is sent (where a test injects its fault).
+ */
+export async function load(url: string, ca: string | string[], count: number, concurrency: number, body: string, during?: (sent: number) => Promise<void>, options: { path?: string; timeoutMs?: number } = {}): Promise<LoadReply[]> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency });
+  const replies: LoadReply[] = [];
+  let sent = 0;
+  const worker = async () => {
+    while (sent < count) {
+      const number = ++sent;
+      if (during !== undefined) await during(number);
+      try {
+        const reply = await post(url, options.path ?? '/validate?timeout=10s', body, { ca, ...(number % 2 === 0 ? { agent } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+        const response = JSON.parse(reply.body).response as { allowed?: boolean; warnings?: string[] } | undefined;
+        replies.push({ status: reply.status, allowed: response?.allowed, ...(response?.warnings !== undefined ? { warnings: response.warnings } : {}), fingerprint: reply.fingerprint });
+      } catch (error) {
+        replies.push({ status: 0, fingerprint: '', error: (error as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  return replies;
 }
 
 export function get(url: string, path: string, ca: string): Promise<Reply> {

@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { generateDevelopmentCertificate } from '../../src/server/dev-certificate.js';
 import { certificateCovers } from '../../src/server/tls.js';
 import { loadRecordings } from '../recordings.js';
-import { get, post, postHttp2 } from './client.js';
+import { get, load, post, postHttp2 } from './client.js';
 
 async function start(t: Test, overrides: Partial<Parameters<typeof startServer>[0]> = {}): Promise<{ server: RunningServer; ca: string; rulesDir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-serve-'));
@@ -106,27 +106,6 @@ t.test('HTTP/2 is offered by ALPN and answers the same', async (t) => {
  * Sends `count` reviews, `concurrency` at a time, half over long-lived keep-alive connections and
  * half over new connections, so a change is seen by both kinds; returns the replies.
  */
-async function load(url: string, ca: string | string[], count: number, concurrency: number, body: string, during?: (sent: number) => Promise<void>) {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: concurrency });
-  const replies: { status: number; allowed?: boolean; fingerprint: string; error?: string }[] = [];
-  let sent = 0;
-  const worker = async () => {
-    while (sent < count) {
-      const number = ++sent;
-      if (during !== undefined) await during(number);
-      try {
-        const reply = await post(url, '/validate?timeout=10s', body, { ca, ...(number % 2 === 0 ? { agent } : {}) });
-        replies.push({ status: reply.status, allowed: JSON.parse(reply.body).response?.allowed, fingerprint: reply.fingerprint });
-      } catch (error) {
-        replies.push({ status: 0, fingerprint: '', error: (error as Error).message });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  agent.destroy();
-  return replies;
-}
-
 const until = async (what: () => boolean | Promise<boolean>, limitMs = 10_000) => {
   const end = Date.now() + limitMs;
   while (!(await what())) {
@@ -145,6 +124,7 @@ t.test('a broken rule edit under load: zero failed requests, last good rules dec
   });
   t.equal(replies.length, 400);
   t.same(replies.filter((r) => r.status !== 200 || r.allowed !== false), [], 'every review answered, every one denied by the last good rules');
+  t.comment(`broken rule edit: ${replies.length} reviews during the fault, ${replies.filter((r) => r.status !== 200).length} failed`);
   t.equal(server.rules.generation, 1, 'the broken set never took effect');
   t.match(await server.metrics.registry.getSingleMetricAsString('perimeter_rules_reloads_total'), /result="failure"\} 1/);
 
@@ -185,6 +165,7 @@ t.test('certificate rotation by symlink swap (how cert-manager updates a Secret 
     await until(async () => (await server.metrics.registry.getSingleMetricAsString('perimeter_certificate_reloads_total')).includes('result="success"} 1'));
   });
   t.same(replies.filter((r) => r.status !== 200), [], 'zero failed requests during rotation');
+  t.comment(`certificate rotation: ${replies.length} reviews during the fault, ${replies.filter((r) => r.status !== 200).length} failed`);
   const after = await post(server.url, '/validate', body, { ca: cas });
   t.not(after.fingerprint, before.fingerprint, 'a new connection sees the new certificate');
   t.ok(replies.some((r) => r.fingerprint === after.fingerprint), 'the new certificate was served during the load');

@@ -126,3 +126,43 @@ t.test('a quiet server writes its buffered decision lines within the flush inter
   child.kill('SIGTERM');
   t.equal(await exited, 0);
 });
+
+t.test('SIGTERM under load (--shutdown-delay 1): answered until the listener closes, then refused; none failed; exit 0', async (t) => {
+  const { child, exited, url, ca } = await startServe(t, ['--shutdown-delay', '1']);
+  const body = JSON.stringify(loadRecordings().find((r) => r.file.startsWith('003-'))!.body);
+  let signalled = false;
+  const outcomes = { before: 0, after: 0, refused: 0, failed: [] as string[] };
+  // Four workers until each has been refused twice (bounded: the listener closes one second after
+  // the signal). Two open a new connection per review; two keep theirs alive, as the API server
+  // does, and must be moved off by `Connection: close` before the listener closes.
+  const keepAlive = new https.Agent({ keepAlive: true, maxSockets: 2 });
+  t.teardown(() => keepAlive.destroy());
+  const worker = async (agent?: https.Agent) => {
+    for (let refusals = 0, sent = 0; refusals < 2 && sent < 5_000; sent++) {
+      if (!signalled && outcomes.before >= 100) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+      const startedAfterSignal = signalled;
+      try {
+        const reply = await post(url, '/validate?timeout=10s', body, { ca, timeoutMs: 10_000, ...(agent !== undefined ? { agent } : {}) });
+        if (reply.status === 200 && JSON.parse(reply.body).response.uid !== undefined) outcomes[startedAfterSignal ? 'after' : 'before']++;
+        else outcomes.failed.push(`HTTP ${reply.status}`);
+      } catch (error) {
+        // Refused, or reset before TLS was set up (accepted into the backlog as the listener
+        // closed): either way no request reached the server, and a client tries another replica.
+        const { code, beforeTls } = error as NodeJS.ErrnoException & { beforeTls?: boolean };
+        if (code === 'ECONNREFUSED' || (code === 'ECONNRESET' && beforeTls === true)) {
+          refusals++;
+          outcomes.refused++;
+        } else outcomes.failed.push((error as Error).message);
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(keepAlive), worker(keepAlive)]);
+  t.comment(`SIGTERM: ${outcomes.before + outcomes.after + outcomes.refused + outcomes.failed.length} reviews sent, ${outcomes.before} answered before the signal, ${outcomes.after} during the delay, ${outcomes.refused} refused after the listener closed, ${outcomes.failed.length} failed`);
+  t.same(outcomes.failed, [], 'no review failed: each was answered or its connection refused');
+  t.ok(outcomes.after > 0, 'reviews kept being answered during the shutdown delay');
+  t.ok(outcomes.refused >= 8, 'new connections refused once the listener closed');
+  t.equal(await exited, 0, 'exit code 0');
+});
