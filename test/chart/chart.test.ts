@@ -84,7 +84,7 @@ const OPTION_RENDERS: Record<string, string[]> = {
   ],
   'existing ServiceAccount, no RBAC': ['--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=webhook', '--set', 'rbac.create=false'],
   'no audit role, scheduling': ['--set', 'rbac.auditRole=false', '--set', 'priorityClassName=system-cluster-critical', '--set', 'nodeSelector.kubernetes\\.io/os=linux', '--set', 'tolerations[0].operator=Exists', '--set', 'podAnnotations.team=platform', '--set', 'podLabels.tier=control'],
-  'shutdown timing, log level, port': ['--set', 'shutdownDelaySeconds=10', '--set', 'terminationGracePeriodSeconds=60', '--set', 'logLevel=debug', '--set', 'port=9443'],
+  'shutdown timing, log level, port, on timeout': ['--set', 'shutdownDelaySeconds=10', '--set', 'terminationGracePeriodSeconds=60', '--set', 'logLevel=debug', '--set', 'port=9443', '--set', 'onTimeout=allow'],
   'only own rule files': ['--set', 'rules.builtin=false', '--set-string', 'rules.files.only\\.yaml=rules: []'],
   'no rules check': ['--set', 'rulesCheck.enabled=false'],
 };
@@ -194,6 +194,7 @@ t.test('Deployment: restricted security context, probes, resources, spread, moun
     '--cluster=on',
     '--log-level=info',
     '--shutdown-delay=5',
+    '--on-timeout=deny',
   ]);
   t.ok(pod.terminationGracePeriodSeconds > 5, 'the grace period outlasts the shutdown delay');
   t.same(container.volumeMounts, [
@@ -303,9 +304,9 @@ t.test('options: excluded namespaces, matchConditions, failure policy, mode, ima
   t.same(find(single.objects, 'PodDisruptionBudget'), []);
   t.notOk('topologySpreadConstraints' in (only(single.objects, 'Deployment') as Loose).spec.template.spec);
 
-  const timing = await render(OPTION_RENDERS['shutdown timing, log level, port']);
+  const timing = await render(OPTION_RENDERS['shutdown timing, log level, port, on timeout']);
   const container = (only(timing.objects, 'Deployment') as Loose).spec.template.spec.containers[0];
-  t.ok(container.args.includes('--shutdown-delay=10') && container.args.includes('--log-level=debug') && container.args.includes('--port=9443'));
+  t.ok(container.args.includes('--shutdown-delay=10') && container.args.includes('--log-level=debug') && container.args.includes('--port=9443') && container.args.includes('--on-timeout=allow'));
   t.equal(container.ports[0].containerPort, 9443);
   t.equal((only(timing.objects, 'Service') as Loose).spec.ports[0].targetPort, 'https', 'the Service follows the port by name');
 
@@ -436,6 +437,7 @@ t.test('bad values are refused by helm with a message that says what is wrong', 
     { name: 'matchConditions on a cluster older than 1.28', args: [...OPTION_RENDERS.matchConditions!, '--kube-version', '1.27.3'], message: /webhook\.matchConditions need Kubernetes 1\.28 or later \(this cluster: v1\.27\.3\)/ },
     { name: 'scrape interval Prometheus cannot read', args: ['--set', 'metrics.serviceMonitor.interval=1.5m'], message: /at '\/metrics\/serviceMonitor\/interval'/ },
     { name: 'shutdown delay outlasting the grace period', args: ['--set', 'shutdownDelaySeconds=30'], message: /shutdownDelaySeconds must be less than terminationGracePeriodSeconds/ },
+    { name: 'onTimeout neither deny nor allow', args: ['--set', 'onTimeout=maybe'], message: /onTimeout.*(deny|allow|enum|must be one of)/s },
   ];
   // A flow-style mapping sets mode as surely as a block one.
   const flow = path.join(helmHome, 'flow.yaml');
