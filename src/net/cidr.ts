@@ -49,6 +49,11 @@ const PARSE_CACHE_LIMIT = 4096;
 const MAX_RANGE_TEXT = 64;
 const parseCache = new Map<string, RangeParse>();
 
+/** Entries in the parse cache now; never more than its bound, whatever requests arrive. */
+export function parseCacheSize(): number {
+  return parseCache.size;
+}
+
 function bytesToBigInt(bytes: readonly number[]): bigint {
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { deeplyNested } from '../helpers.js';
-import { formatRange, parseRange, unionSize, coversWholeFamily, mappedIPv4Part, FAMILY_SIZE } from '../../src/net/cidr.js';
+import { formatRange, parseRange, unionSize, coversWholeFamily, mappedIPv4Part, FAMILY_SIZE, parseCacheSize } from '../../src/net/cidr.js';
 
 t.test('parseRange reads every spelling to its canonical range', async (t) => {
   const rows: [string, string, string][] = [
@@ -112,4 +112,16 @@ t.test('bounds agree with ip-cidr, an independent implementation, on generated r
     { numRuns: 2000, seed: 20261121 },
   );
   t.ok(compared > 1000, `compared ${compared} ranges`);
+});
+
+t.test('the parse cache stays bounded however many distinct entries arrive', async (t) => {
+  let largest = 0;
+  for (let i = 0; i < 20_000; i++) {
+    parseRange(`10.${(i >> 8) & 255}.${i & 255}.0/${8 + (i % 25)}`);
+    largest = Math.max(largest, parseCacheSize());
+  }
+  t.ok(largest > 1_000, `the cache is used (${largest} entries at most)`);
+  t.ok(largest <= 4_096, 'and never holds more than its bound');
+  parseRange('x'.repeat(100_000));
+  t.ok(parseCacheSize() <= 4_096, 'over-long text is refused without being cached');
 });

@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
-import { checkServerIdentity } from 'node:tls';
+import tls, { checkServerIdentity } from 'node:tls';
 import fastJsonPatch from 'fast-json-patch';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { generateDevelopmentCertificate } from '../../src/server/dev-certificate.js';
@@ -90,6 +90,23 @@ t.test('every recorded review, replayed over HTTPS with its path and headers, is
     const untouched = fastJsonPatch.compare(recording.body.request.object as object, result as object).map((op) => op.path);
     t.same(untouched, Object.keys(patched), `${recording.file}: nothing else changed`);
   }
+});
+
+t.test('TLS 1.2 is the minimum: a TLS 1.1 client gets a protocol alert, TLS 1.2 and 1.3 are served', async (t) => {
+  const { server, ca } = await start(t);
+  const { port } = new URL(server.url);
+  const handshake = (options: tls.ConnectionOptions) =>
+    new Promise<string>((resolve) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: Number(port), ca, servername: 'localhost', ...options }, () => {
+        resolve(socket.getProtocol() ?? 'unknown');
+        socket.end();
+      });
+      socket.on('error', (error) => resolve(`refused: ${error.message}`));
+    });
+  // SECLEVEL=0 lets this client offer TLS 1.1 at all; the refusal must come from the server.
+  t.match(await handshake({ minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }), /^refused: .*(alert protocol version|unsupported protocol)/);
+  t.equal(await handshake({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }), 'TLSv1.2');
+  t.equal(await handshake({ minVersion: 'TLSv1.3' }), 'TLSv1.3');
 });
 
 t.test('HTTP/2 is offered by ALPN and answers the same', async (t) => {
