@@ -152,7 +152,8 @@ t.test('a broken rule edit under load: zero failed requests, last good rules dec
   const reply = JSON.parse((await post(server.url, '/validate', body, { ca })).body);
   t.equal(reply.response.allowed, true);
   t.ok(reply.response.warnings.some((w: string) => w.startsWith('perimeter [audit mode, not enforced] would deny: [no-open-sources]')), 'the denial became a dry-run warning');
-  t.equal(server.rules.generation, 2);
+  // One reload or two, as the debounce happens to group the two writes.
+  t.ok(server.rules.generation >= 2, `good edits took effect (generation ${server.rules.generation})`);
 });
 
 t.test('certificate rotation by symlink swap (how cert-manager updates a Secret volume) under load', async (t) => {
