@@ -9,8 +9,8 @@
 import parseDuration from 'parse-duration';
 
 /** What happens to a review that arrives with too little time left to be judged. */
-export type OnTimeout = 'deny' | 'allow';
-export const ON_TIMEOUT_VALUES: readonly OnTimeout[] = ['deny', 'allow'];
+export const ON_TIMEOUT_VALUES = ['deny', 'allow'] as const;
+export type OnTimeout = (typeof ON_TIMEOUT_VALUES)[number];
 
 /** The API's default `timeoutSeconds`, used when the query has none we can read. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -27,6 +27,15 @@ const BUDGET_SHARE = 0.8;
 export function reviewTimeoutMs(query: unknown): number {
   const text = typeof query === 'object' && query !== null ? (query as Record<string, unknown>).timeout : undefined;
   if (typeof text !== 'string' || text.length > 32) return DEFAULT_TIMEOUT_MS;
+  // An API server sends the same value on every call of a webhook: the last one read is kept
+  // (one entry, so request data cannot grow it), which spares every review the parse.
+  if (text !== last.text) last = { text, ms: timeoutFrom(text) };
+  return last.ms;
+}
+
+let last = { text: '', ms: DEFAULT_TIMEOUT_MS };
+
+function timeoutFrom(text: string): number {
   const parsed = parseDuration(text);
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) return DEFAULT_TIMEOUT_MS;
   return Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, parsed));
@@ -35,8 +44,4 @@ export function reviewTimeoutMs(query: unknown): number {
 /** How long after its arrival a review may still be judged. */
 export function reviewBudgetMs(timeoutMs: number): number {
   return timeoutMs * BUDGET_SHARE;
-}
-
-export function isOnTimeout(value: string): value is OnTimeout {
-  return (ON_TIMEOUT_VALUES as readonly string[]).includes(value);
 }

@@ -12,7 +12,7 @@ import { AUDIT_FORMATS, runAudit, type AuditFormat } from './audit.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { runWebhookConfig } from './webhook-config.js';
-import { isOnTimeout, ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
+import { ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
 import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
 import { defaultRulesDir } from './rules-dir.js';
 
@@ -66,7 +66,8 @@ function parseDevCertNames(value: string | boolean | undefined): string[] {
   return names;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const CLUSTER_MODES = ['auto', 'on', 'off'] as const;
 
 function parse(args: readonly string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
   try {
@@ -77,10 +78,15 @@ function parse(args: readonly string[], options: ParseArgsConfig['options']): { 
   }
 }
 
+/** A flag's value when it is one of `allowed`; a usage error naming them otherwise. */
+function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
+  const text = String(value);
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${flag} must be one of: ${allowed.join(', ')} (got "${text}")`);
+  return text as T;
+}
+
 function outputFormat(value: string | boolean | undefined): OutputFormat {
-  const format = typeof value === 'string' ? value : 'table';
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--output must be one of: ${OUTPUT_FORMATS.join(', ')} (got "${format}")`);
-  return format as OutputFormat;
+  return oneOf('output', typeof value === 'string' ? value : 'table', OUTPUT_FORMATS);
 }
 
 function version(): string {
@@ -110,15 +116,12 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
         'dev-cert-names': { type: 'string' },
         'on-timeout': { type: 'string', default: 'deny' },
       });
-      const onTimeout = String(values['on-timeout']);
-      if (!isOnTimeout(onTimeout)) throw new UsageError(`--on-timeout must be one of: ${ON_TIMEOUT_VALUES.join(', ')}`);
-      const cluster = String(values.cluster);
-      if (cluster !== 'auto' && cluster !== 'on' && cluster !== 'off') throw new UsageError('--cluster must be auto, on or off');
+      const onTimeout = oneOf('on-timeout', values['on-timeout'], ON_TIMEOUT_VALUES);
+      const cluster = oneOf('cluster', values.cluster, CLUSTER_MODES);
       if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${String(values.port)}")`);
-      const logLevel = String(values['log-level']);
-      if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of: ${LOG_LEVELS.join(', ')}`);
+      const logLevel = oneOf('log-level', values['log-level'], LOG_LEVELS);
       const shutdownDelaySeconds = Number(values['shutdown-delay']);
       if (!Number.isFinite(shutdownDelaySeconds) || shutdownDelaySeconds < 0 || shutdownDelaySeconds > 300) throw new UsageError(`--shutdown-delay must be a number of seconds 0..300 (got "${String(values['shutdown-delay'])}")`);
       const devCertNames = parseDevCertNames(values['dev-cert-names']);
@@ -163,12 +166,11 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       });
       const chunkSize = Number(values['chunk-size']);
       if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageError(`--chunk-size must be a positive integer (got "${String(values['chunk-size'])}")`);
-      const output = typeof values.output === 'string' ? values.output : 'table';
-      if (!(AUDIT_FORMATS as readonly string[]).includes(output)) throw new UsageError(`--output must be one of: ${AUDIT_FORMATS.join(', ')} (got "${output}")`);
+      const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', AUDIT_FORMATS);
       return runAudit(
         {
           rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(),
-          output: output as AuditFormat,
+          output,
           cluster: values.cluster === true,
           ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
           ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),

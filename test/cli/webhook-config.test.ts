@@ -58,6 +58,8 @@ t.test('webhook-config usage errors exit 2', async (t) => {
 t.test('serve usage errors exit 2 before anything starts', async (t) => {
   t.match((await cli(['serve', '--port', 'http'])).stderr, /--port must be a port number/);
   t.match((await cli(['serve', '--log-level', 'loud'])).stderr, /--log-level must be one of/);
+  t.match((await cli(['serve', '--on-timeout', 'maybe'])).stderr, /--on-timeout must be one of: deny, allow \(got "maybe"\)/);
+  t.match((await cli(['serve', '--cluster', 'sometimes'])).stderr, /--cluster must be one of: auto, on, off \(got "sometimes"\)/);
   t.match((await cli(['serve', '--tls-cert', 'a.crt', '--port', '0'])).stderr, /--tls-cert and --tls-key go together/);
   t.match((await cli(['serve', '--shutdown-delay', 'soon'])).stderr, /--shutdown-delay must be a number of seconds 0\.\.300 \(got "soon"\)/);
   t.match((await cli(['serve', '--shutdown-delay=-1'])).stderr, /--shutdown-delay must be a number of seconds/);
