@@ -15,12 +15,9 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
-import type { LoadResult } from './webhook.js';
+import type { LoadResult, Review } from './webhook.js';
 
-export interface FixedRateRequest {
-  readonly path: string;
-  readonly body: string;
-}
+export type FixedRateRequest = Pick<Review, 'path' | 'body'>;
 
 export interface FixedRateOptions {
   readonly url: string;

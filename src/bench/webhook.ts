@@ -14,9 +14,10 @@ export interface Recording {
   readonly body: { request?: { kind?: { kind?: string } } };
 }
 
-/** The review mix: the recorded Service, Ingress and NetworkPolicy reviews, with their paths. */
+/** One recorded review as a request: its path and its JSON body. */
 export type Review = autocannon.Request & { path: string; body: string };
 
+/** The review mix: the recorded Service, Ingress and NetworkPolicy reviews, with their paths. */
 export function reviewMix(directory: string): { requests: Review[]; kinds: Record<string, number> } {
   const kinds: Record<string, number> = {};
   const requests: Review[] = [];

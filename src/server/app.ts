@@ -104,6 +104,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   const review = (route: AdmissionRoute) => async (request: FastifyRequest<ReviewBody>, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
+    if (options.draining?.() === true && request.raw.httpVersionMajor === 1) reply.header('connection', 'close');
     const parsed = parseReview(request.body);
     if (!parsed.ok) {
       options.metrics.requests.inc({ route, kind: 'other', operation: 'other', verdict: 'error', dry_run: 'false' });
@@ -112,30 +113,28 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return reply.code(parsed.uid === '' ? 400 : 200).send(answer(parsed.version, errored(parsed.uid, 400, parsed.message)));
     }
     const req = parsed.request;
+    const labels = { route, kind: kindLabel(req.kind.kind), operation: operationLabel(req.operation), dry_run: req.dryRun === true ? 'true' : 'false' };
     // reply.elapsedTime counts from the first byte of the request, so a body that dribbled in
     // or a wait in the queue is counted against the API server's timeout.
     const timeoutMs = reviewTimeoutMs(request.query);
     if (reply.elapsedTime > reviewBudgetMs(timeoutMs)) {
-      const ruleSet = options.rules();
-      const late = outOfTime(req, ruleSet.mode, options.onTimeout ?? 'deny', timeoutMs);
-      options.metrics.requests.inc({ route, kind: kindLabel(req.kind.kind), operation: operationLabel(req.operation), verdict: 'timeout', dry_run: req.dryRun === true ? 'true' : 'false' });
+      const late = outOfTime(req, options.rules().mode, options.onTimeout ?? 'deny', timeoutMs);
+      options.metrics.requests.inc({ ...labels, verdict: 'timeout' });
       options.logger?.warn({ route, uid: req.uid, kind: req.kind.kind, namespace: req.namespace, name: req.name, operation: req.operation, allowed: late.allowed, elapsedMs: reply.elapsedTime, timeoutMs }, 'admission review not judged: out of time');
       return reply.send(answer(parsed.version, late));
     }
     const { evaluation, response } = decide(route, req, options.rules(), { cluster: options.cluster, now: new Date() });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const verdict = route === 'mutate' ? (response.patch === undefined ? 'allow' : 'patch') : evaluation.verdict;
-    const dryRun = req.dryRun === true ? 'true' : 'false';
-    options.metrics.requests.inc({ route, kind: kindLabel(req.kind.kind), operation: operationLabel(req.operation), verdict, dry_run: dryRun });
+    options.metrics.requests.inc({ ...labels, verdict });
     options.metrics.duration.observe({ route }, seconds);
     // A review that judged or changed something (a finding, a patch, an exemption used) is logged
     // at info; a clean allow only at debug. Clean allows are most of a busy cluster's reviews, and
-    // a line each cost more than judging them (`npm run bench`, docs/performance.md).
+    // a line each cost more than judging them (README, Performance).
     const clean = verdict === 'allow' && evaluation.findings.length === 0 && evaluation.exemptions.length === 0;
     const level = clean ? 'debug' : 'info';
     if (options.logger?.isLevelEnabled(level) === true) {
-      options.logger[level](
-      {
+      const line = {
         route,
         uid: req.uid,
         kind: req.kind.kind,
@@ -150,11 +149,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
         // Rules this object was spared by an exemption: an allow that only an exemption gave.
         ...(evaluation.exemptions.length > 0 ? { exempted: evaluation.exemptions.map((e) => e.rule) } : {}),
         durationMs: seconds * 1000,
-      },
-      'admission review',
-      );
+      };
+      options.logger[level](line, 'admission review');
     }
-    if (options.draining?.() === true && request.raw.httpVersionMajor === 1) reply.header('connection', 'close');
     return reply.send(answer(parsed.version, response));
   };
 

@@ -37,7 +37,9 @@ export class ReviewCounter {
     const key = `${labels.route} ${labels.kind} ${labels.operation} ${labels.verdict} ${labels.dry_run}`;
     const cell = this.#cells.get(key);
     if (cell !== undefined) cell.count++;
-    else this.#cells.set(key, { labels: { ...labels }, count: 1 });
+    // Labels in one fixed order, whatever order the caller wrote them in: the exposition lists
+    // them as stored.
+    else this.#cells.set(key, { labels: { route: labels.route, kind: labels.kind, operation: labels.operation, verdict: labels.verdict, dry_run: labels.dry_run }, count: 1 });
   }
 }
 

@@ -104,7 +104,7 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
 // Not more: sonic-boom measures the whole pending buffer on every line, so a bigger one costs
 // more per line than the writes it saves.
 const LOG_BUFFER_BYTES = 4 * 1024;
-export const LOG_FLUSH_MS = 1000;
+const LOG_FLUSH_MS = 1000;
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   // Decision lines are on the write path of the cluster: they are buffered and written 4 KiB at

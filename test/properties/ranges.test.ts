@@ -55,9 +55,10 @@ t.test('annotation lists: empty entries and padding are dropped, nothing else', 
     t,
     'splitCommaList',
     fc.property(fc.array(fc.oneof(padded, fc.constantFrom('', ' ', '\t')), { maxLength: 12 }), (parts) => {
-      const expected = parts.map((part) => part.trim()).filter((part) => part !== '' && !part.includes(','));
-      const safe = parts.filter((part) => !part.trim().includes(','));
-      return JSON.stringify(splitCommaList(safe.join(','))) === JSON.stringify(expected);
+      // Entries that hold a comma themselves are left out: joined, they would be several entries.
+      const entries = parts.filter((part) => !part.includes(','));
+      const expected = entries.map((part) => part.trim()).filter((part) => part !== '');
+      return JSON.stringify(splitCommaList(entries.join(','))) === JSON.stringify(expected);
     }),
     3_000,
   );

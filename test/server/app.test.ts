@@ -149,3 +149,16 @@ t.test('while draining, HTTP/1.1 answers close their connection so clients move 
   t.equal(closing.headers.connection, 'close');
   await app.close();
 });
+
+t.test('a review allowed only by an exemption is logged at info, naming the exempted rules', async (t) => {
+  const { default: pino } = await import('pino');
+  const { parseRuleFiles } = await import('../../src/rules/load.js');
+  const exempting = parseRuleFiles([{ file: 'rules/x.yaml', text: 'rules:\n  - id: open\n    description: d\n    check: no-open-sources\n    enforcement: deny\n    exclude: [{namespace: team-a, reason: migration}]\n' }]);
+  const lines: { msg: string; verdict: string; exempted?: string[] }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const app = buildApp({ rules: () => exempting, cluster: clusterWith([]), metrics: createMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true }), logger });
+  const open = loadRecordings().find((r) => r.body.request.namespace === 'team-a' && r.body.request.kind.kind === 'Service')!;
+  await app.inject({ method: 'POST', url: '/validate?timeout=10s', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(open.body) });
+  t.match(lines.filter((line) => line.msg === 'admission review'), [{ verdict: 'allow', exempted: ['open'] }]);
+  await app.close();
+});
