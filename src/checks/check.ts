@@ -33,6 +33,29 @@ export interface CheckDefinition<P extends TObject = TObject> {
   readonly validateParams?: (params: Static<P>) => readonly ParamProblem[];
   /** Finds the problems in one object. Must not throw on any input. */
   readonly evaluate: (object: KubeObject, params: Static<P>, context: CheckContext) => readonly CheckFinding[];
+  /** What `docs/rules.md` and `perimeter explain` say about the check (src/docs/reference.ts). */
+  readonly reference: CheckReference;
+}
+
+/** The reference documentation of a check; what the engine says about the examples is computed. */
+export interface CheckReference {
+  /** Markdown: what the check protects against and how it reads objects. */
+  readonly description: string;
+  /** Whether the check reads cluster state (`context.cluster`) besides the object. */
+  readonly clusterAware: boolean;
+  /** Objects the check reports and passes, judged with the default parameters unless `params` is given. */
+  readonly examples: { readonly denied: CheckExample; readonly allowed: CheckExample };
+}
+
+/** One example object, judged by a rule of the check with enforcement `deny`. */
+export interface CheckExample {
+  readonly object: KubeObject;
+  /** Parameters the rule sets; defaults fill the rest. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Objects that exist in the cluster (for cluster-aware checks); absent: nothing exists. */
+  readonly cluster?: readonly KubeObject[];
+  /** One sentence on what the example shows. */
+  readonly note?: string;
 }
 
 /**

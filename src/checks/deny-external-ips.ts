@@ -11,7 +11,7 @@ import { defineCheck } from './check.js';
 
 const Params = Type.Object(
   {
-    allowedCidrs: Type.Array(Type.String(), { default: [], description: 'Ranges that externalIPs may use. Empty: no externalIPs at all.' }),
+    allowedCidrs: Type.Array(Type.String(), { default: [], description: 'Ranges that externalIPs may use, checked when the rules load. Empty: no externalIPs at all.' }),
   },
   { additionalProperties: false },
 );
@@ -46,5 +46,33 @@ export default defineCheck({
       }
     });
     return findings;
+  },
+  reference: {
+    description: [
+      '`spec.externalIPs` must be empty, or every address inside `allowedCidrs`. Every node accepts',
+      'traffic for a Service\'s external IPs, so whoever sets them can capture traffic for any address',
+      '(CVE-2020-8554). Entries that do not parse are findings.',
+    ].join('\n'),
+    clusterAware: false,
+    examples: {
+      denied: {
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'ClusterIP', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalIPs: ['198.51.100.7'] },
+        },
+      },
+      allowed: {
+        note: 'Under a rule whose `allowedCidrs` holds the address.',
+        params: { allowedCidrs: ['198.51.100.0/24'] },
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'ClusterIP', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalIPs: ['198.51.100.7'] },
+        },
+      },
+    },
   },
 });

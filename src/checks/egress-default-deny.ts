@@ -19,7 +19,8 @@ const Params = Type.Object(
   {
     namespaceSelector: labelSelectorSchema({
       default: {},
-      description: 'Only namespaces whose labels match are held to the rule (e.g. matchLabels: {perimeter.dev/enforce-egress: "true"}). Empty: all.',
+      description:
+        'Only namespaces whose labels match are held to the rule, e.g. `matchLabels: {perimeter.dev/enforce-egress: "true"}`, or all but some: `matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [sandbox]}]`. Empty: all.',
     }),
     onClusterUnavailable: onClusterUnavailableParam("the namespace's NetworkPolicies or labels"),
   },
@@ -86,5 +87,46 @@ export default defineCheck({
         message: `namespace "${namespace}" has no default-deny egress NetworkPolicy; create one first (${EXAMPLE_POLICY})`,
       },
     ];
+  },
+  reference: {
+    description: [
+      'A namespace must hold a default-deny egress NetworkPolicy (`podSelector: {}`, `policyTypes`',
+      'including `Egress`, no egress rules) before a LoadBalancer Service or an Ingress is admitted into',
+      'it, so that a compromised workload reachable from outside cannot send data anywhere it likes.',
+      '',
+      'Once it has one, the last one cannot be deleted (`DELETE` is judged on the request\'s',
+      '`oldObject`), nor updated so that it stops being one (egress rules added, `Egress` dropped from',
+      '`policyTypes`, `podSelector` narrowed). In the cluster the namespace\'s policies and labels come',
+      'from informer caches; offline, `perimeter check` looks among its inputs.',
+    ].join('\n'),
+    clusterAware: true,
+    examples: {
+      denied: {
+        note: 'Namespace `shop` holds no NetworkPolicy.',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] },
+        },
+      },
+      allowed: {
+        note: 'Namespace `shop` already denies all egress.',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] },
+        },
+        cluster: [
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            metadata: { name: 'default-deny-egress', namespace: 'shop' },
+            spec: { podSelector: {}, policyTypes: ['Egress'] },
+          },
+        ],
+      },
+    },
   },
 });

@@ -32,4 +32,32 @@ export default defineCheck({
       },
     ];
   },
+  reference: {
+    description: [
+      'A LoadBalancer Service with an allowlist must have `externalTrafficPolicy: Local`, or the',
+      'allowlist sees node addresses (kube-proxy SNAT) instead of clients. The API server defaults the',
+      'field to `Cluster` before admission, so the patch is `replace /spec/externalTrafficPolicy` with',
+      '`Local` (or `add` when absent, as in an offline manifest).',
+    ].join('\n'),
+    clusterAware: false,
+    examples: {
+      denied: {
+        note: 'As the webhook sees it: the API server has already set `externalTrafficPolicy: Cluster`.',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Cluster', loadBalancerSourceRanges: ['203.0.113.0/24'] },
+        },
+      },
+      allowed: {
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] },
+        },
+      },
+    },
+  },
 });

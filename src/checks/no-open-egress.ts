@@ -13,14 +13,14 @@ import { defineCheck, StringEnum } from './check.js';
 const AllowedPort = Type.Object(
   {
     port: Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Type.String({ minLength: 1 })], { description: 'Port number or named port.' }),
-    protocol: StringEnum(['TCP', 'UDP', 'SCTP'] as const, { default: 'TCP' }),
+    protocol: StringEnum(['TCP', 'UDP', 'SCTP'] as const, { default: 'TCP', description: 'Protocol of the port.' }),
   },
   { additionalProperties: false },
 );
 
 const Params = Type.Object(
   {
-    allowPorts: Type.Array(AllowedPort, { default: [], description: 'Egress to anywhere is tolerated when every port of the rule is listed here.' }),
+    allowPorts: Type.Array(AllowedPort, { default: [], description: 'Egress to anywhere is tolerated when every port of the rule is listed here, e.g. `{port: 443, protocol: TCP}`.' }),
   },
   { additionalProperties: false },
 );
@@ -87,5 +87,41 @@ export default defineCheck({
       findings.push({ path, message: `${path}: egress reaches every ${family === 4 ? 'IPv4' : 'IPv6'} address (${what}); list the destination networks pods need${params.allowPorts.length > 0 ? ', or limit the rule to allowed ports' : ''} (an "except" list does not make this safe)` });
     }
     return findings;
+  },
+  reference: {
+    description: [
+      'No egress rule may reach the whole internet: `0.0.0.0/0`/`::/0` in any spelling, ranges whose',
+      'union is everything (across rules), or a rule without `to`. An `except` list does not make',
+      '`0.0.0.0/0` safe. Rules whose ports are all listed in `allowPorts` are tolerated (a rule without',
+      'ports means all ports; a port range counts only as a single allowed port).',
+    ].join('\n'),
+    clusterAware: false,
+    examples: {
+      denied: {
+        note: 'The `except` list still leaves every other address reachable.',
+        object: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'checkout-egress', namespace: 'shop' },
+          spec: {
+            podSelector: { matchLabels: { app: 'checkout' } },
+            policyTypes: ['Egress'],
+            egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }] }],
+          },
+        },
+      },
+      allowed: {
+        object: {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'checkout-egress', namespace: 'shop' },
+          spec: {
+            podSelector: { matchLabels: { app: 'checkout' } },
+            policyTypes: ['Egress'],
+            egress: [{ to: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ port: 443, protocol: 'TCP' }] }],
+          },
+        },
+      },
+    },
   },
 });

@@ -12,8 +12,8 @@ import { defineCheck } from './check.js';
 
 const Params = Type.Object(
   {
-    minPrefixLengthV4: Type.Integer({ minimum: 0, maximum: 32, default: 8, description: 'IPv4 ranges shorter than this prefix are refused.' }),
-    minPrefixLengthV6: Type.Integer({ minimum: 0, maximum: 128, default: 32, description: 'IPv6 ranges shorter than this prefix are refused.' }),
+    minPrefixLengthV4: Type.Integer({ minimum: 0, maximum: 32, default: 8, description: 'IPv4 ranges shorter than this prefix are refused, and a list may not admit more IPv4 addresses than one such block.' }),
+    minPrefixLengthV6: Type.Integer({ minimum: 0, maximum: 128, default: 32, description: 'The same for IPv6: ranges shorter than this prefix are refused, and a list may not admit more IPv6 addresses than one such block.' }),
   },
   { additionalProperties: false },
 );
@@ -111,5 +111,45 @@ export default defineCheck({
       }
     }
     return findings;
+  },
+  reference: {
+    description: [
+      'No source allowlist may admit the whole internet, or a block broader than the minimum prefix.',
+      'Reads `spec.loadBalancerSourceRanges`, the `service.beta.kubernetes.io/load-balancer-source-ranges`',
+      'annotation, the ingress-nginx `whitelist-source-range` and `allowlist-source-range` annotations',
+      '(comma-separated, spaces allowed), and NetworkPolicy `ingress[].from[].ipBlock.cidr` (an `except`',
+      'list does not make `0.0.0.0/0` safe; an ingress rule without `from` admits everyone).',
+      '',
+      'Every spelling is caught: `0.0.0.0/0`, `::/0`, `0:0:0:0:0:0:0:0/0`, IPv4-mapped IPv6 (`::ffff:0:0/96`),',
+      'IPv6 ranges that contain the IPv4-mapped block (`::/32`), and lists whose union is too wide',
+      '(`0.0.0.0/1` + `128.0.0.0/1`, or 256 `/8`s). Entries that do not parse, and ambiguous spellings',
+      '(leading zeros, octal, hex, short forms, zone ids), are findings.',
+    ].join('\n'),
+    clusterAware: false,
+    examples: {
+      denied: {
+        note: '`::ffff:0:0/96` is every IPv4 address, written as IPv4-mapped IPv6.',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['::ffff:0:0/96'] },
+        },
+      },
+      allowed: {
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: {
+            type: 'LoadBalancer',
+            selector: { app: 'storefront' },
+            ports: [{ port: 443, targetPort: 8443 }],
+            externalTrafficPolicy: 'Local',
+            loadBalancerSourceRanges: ['203.0.113.0/24', '2001:db8::/32'],
+          },
+        },
+      },
+    },
   },
 });

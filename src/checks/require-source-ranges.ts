@@ -16,11 +16,11 @@ const Params = Type.Object(
   {
     defaultSourceRanges: Type.Array(Type.String(), {
       default: [],
-      description: 'Ranges patched into a LoadBalancer Service that has none (needs `mutate: true`). Empty: deny instead.',
+      description: 'Ranges patched into a LoadBalancer Service that has none (needs `mutate: true`), checked when the rules load. Empty: the finding stands.',
     }),
     ingressWithoutAllowlist: StringEnum(['deny', 'warn', 'audit', 'ignore'] as const, {
       default: 'warn',
-      description: 'What an Ingress without an allowlist annotation gets.',
+      description: 'What an Ingress without an allowlist annotation gets: a finding at deny, warn or audit level, or nothing (ignore).',
     }),
   },
   { additionalProperties: false },
@@ -60,5 +60,36 @@ export default defineCheck({
       { op: 'loadBalancerSourceRanges' in spec ? 'replace' : 'add', path: '/spec/loadBalancerSourceRanges', value: [...params.defaultSourceRanges] },
     ];
     return [{ ...finding, message: `LoadBalancer Service had no source ranges; set spec.loadBalancerSourceRanges to the default ${params.defaultSourceRanges.join(', ')}`, fix }];
+  },
+  reference: {
+    description: [
+      'A `type: LoadBalancer` Service with no source ranges (neither the field nor the annotation) is',
+      'open to the world. With `defaultSourceRanges` and `mutate: true`, they are patched in',
+      '(`add`/`replace /spec/loadBalancerSourceRanges`); otherwise the finding stands. An Ingress without',
+      'an ingress-nginx allowlist annotation gets `ingressWithoutAllowlist` (a warning by default, since',
+      'many Ingresses are public on purpose).',
+    ].join('\n'),
+    clusterAware: false,
+    examples: {
+      denied: {
+        note: 'A LoadBalancer with no source ranges, under a rule that sets `defaultSourceRanges`.',
+        params: { defaultSourceRanges: ['203.0.113.0/24'] },
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop' },
+          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local' },
+        },
+      },
+      allowed: {
+        note: 'The source ranges may also be given as the annotation.',
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'storefront', namespace: 'shop', annotations: { 'service.beta.kubernetes.io/load-balancer-source-ranges': '203.0.113.0/24' } },
+          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local' },
+        },
+      },
+    },
   },
 });

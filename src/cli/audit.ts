@@ -44,7 +44,7 @@ export async function runAudit(options: AuditOptions, io: CommandIO): Promise<nu
     objects = await readManifests(options.files, io.readStdin);
   }
   const now = io.now();
-  const report = judgeBundle(objects, ruleSet, now, { reportNamespaces: true });
+  const report = judgeBundle(objects, ruleSet, now, { reportNamespaces: true, reportExempted: true });
   if (options.output === 'policyreport') {
     // YAML 1.1 quoting, as kubectl reads YAML 1.1: a namespace called `on` or `no` stays a string.
     const documents = toPolicyReports(report, ruleSet, now, { clusterReport: options.namespace === undefined });

@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OUTPUT_FORMATS, type OutputFormat } from '../report/format.js';
-import { loadRuleDirectory } from '../rules/load.js';
 import { PerimeterError } from '../errors.js';
 import { AUDIT_FORMATS, runAudit, type AuditFormat } from './audit.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
+import { runRuleTests } from './test-rules.js';
+import { runLintRules } from './lint-rules.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS } from '../rules/lint.js';
 import { runWebhookConfig } from './webhook-config.js';
 import { ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
 import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
@@ -26,8 +28,17 @@ Commands:
       Judge what exists: every Service, Ingress and NetworkPolicy of a live cluster (paged), or
       files, and each namespace without a default-deny egress policy. PolicyReport output is
       wgpolicyk8s.io/v1alpha2 YAML. Exit 0, 1 (something deny-level) or 2.
-  lint-rules [DIR]
-      Validate rule files alone. Exit 0 when valid, 2 when not.
+  lint-rules [DIR] [--expiring-within 14] [--expired error|warning]
+      Validate rule files alone, and their exemptions' end dates: a warning for each exemption
+      that ends within --expiring-within days, an error for each that has ended (it no longer
+      applies). Exit 0 when valid, 1 when an ended exemption is still there, 2 when invalid.
+  explain RULE_ID [--rules DIR]
+      Show a rule: where it is defined, enforcement, parameters (those set differently from the
+      defaults marked), exemptions, then its check's reference with examples. Also takes a check id.
+  test [DIR] [--tests DIR/tests] [-o table|json]
+      Run the rule test cases (DIR/tests/*.yaml) against the rules of DIR (default: as --rules):
+      PASS or FAIL per case, with expected and actual verdict, findings and patch.
+      Exit 0 when all pass, 1 when a case fails, 2 when rules or test files cannot be read.
   serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
         [--cluster auto|on|off] [--kubeconfig FILE] [--shutdown-delay 0] [--dev-cert-names NAME,...]
         [--on-timeout deny|allow]
@@ -181,12 +192,25 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       );
     }
     case 'lint-rules': {
-      const { positionals } = parse(rest, {});
+      const { values, positionals } = parse(rest, { 'expiring-within': { type: 'string', default: String(DEFAULT_EXPIRY_WARNING_DAYS) }, expired: { type: 'string', default: 'error' } });
       if (positionals.length > 1) throw new UsageError('lint-rules takes one directory');
-      const directory = positionals[0] ?? defaultRulesDir();
-      const ruleSet = await loadRuleDirectory(directory);
-      io.stdout(`${directory}: ${ruleSet.rules.length} rules valid (mode ${ruleSet.mode})\n`);
-      return EXIT.OK;
+      const expiringWithinDays = Number(values['expiring-within']);
+      if (!Number.isInteger(expiringWithinDays) || expiringWithinDays < 0) throw new UsageError(`--expiring-within must be a number of days, 0 or more (got "${String(values['expiring-within'])}")`);
+      const expired = oneOf('expired', values.expired, ['error', 'warning'] as const);
+      return runLintRules({ rulesDir: positionals[0] ?? defaultRulesDir(), expiringWithinDays, expired }, io);
+    }
+    case 'explain': {
+      const { values, positionals } = parse(rest, { rules: { type: 'string' } });
+      if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'explain needs a RULE_ID (or a check id)' : 'explain takes one RULE_ID');
+      // Loaded on demand: the reference renderer is only needed here.
+      const { runExplain } = await import('./explain.js');
+      return runExplain({ rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), id: positionals[0] ?? '' }, io);
+    }
+    case 'test': {
+      const { values, positionals } = parse(rest, { tests: { type: 'string' }, output: { type: 'string', short: 'o' } });
+      if (positionals.length > 1) throw new UsageError('test takes one rules directory');
+      const output = outputFormat(values.output);
+      return runRuleTests({ rulesDir: positionals[0] ?? defaultRulesDir(), ...(typeof values.tests === 'string' ? { testsDir: values.tests } : {}), output }, io);
     }
     case '-v':
     case '--version':

@@ -45,6 +45,15 @@ function firstMatch(exemptions: readonly Exemption[], namespace: string, name: s
   return undefined;
 }
 
+function appliedExemption(rule: Rule, exemption: Exemption): AppliedExemption {
+  return {
+    rule: rule.id,
+    reason: exemption.reason,
+    ...(exemption.owner !== undefined ? { owner: exemption.owner } : {}),
+    ...(exemption.expires !== undefined ? { expires: exemption.expires } : {}),
+  };
+}
+
 /**
  * Runs one check. A check must not throw; if one does anyway, the object is denied with the
  * reason, because failing open is what this webhook exists to prevent.
@@ -93,7 +102,7 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   for (const rule of rules) {
     const exemption = setWide ?? firstMatch(rule.exclude, namespace, name, now);
     if (exemption === undefined) active.push(rule);
-    else exemptions.push({ rule: rule.id, reason: exemption.reason, ...(exemption.expires !== undefined ? { expires: exemption.expires } : {}) });
+    else exemptions.push(appliedExemption(rule, exemption));
   }
 
   const context: CheckContext = { kind, namespace, operation, oldObject: input.oldObject ?? undefined, cluster: environment.cluster, now };

@@ -17,6 +17,8 @@ export interface Exemption {
   readonly namespace?: string;
   readonly name?: string;
   readonly reason: string;
+  /** Who answers for the exemption (a team, a person, a ticket). */
+  readonly owner?: string;
   /** `YYYY-MM-DD`; the exemption applies through that day (UTC) and not after. */
   readonly expires?: string;
   readonly origin: Origin;

@@ -86,6 +86,7 @@ export interface Mutation {
 export interface AppliedExemption {
   readonly rule: string;
   readonly reason: string;
+  readonly owner?: string;
   readonly expires?: string;
 }
 

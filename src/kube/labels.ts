@@ -12,14 +12,17 @@ import type { KubeObject } from '../engine/types.js';
 export function labelSelectorSchema(options: { default?: object; description?: string } = {}) {
   const requirement = Type.Object(
     {
-      key: Type.String({ minLength: 1 }),
-      operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const),
-      values: Type.Optional(Type.Array(Type.String())),
+      key: Type.String({ minLength: 1, description: 'Label key.' }),
+      operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const, { description: 'How the label is compared with values.' }),
+      values: Type.Optional(Type.Array(Type.String(), { description: 'Values for In and NotIn.' })),
     },
     { additionalProperties: false },
   );
   return Type.Object(
-    { matchLabels: Type.Optional(Type.Record(Type.String(), Type.String())), matchExpressions: Type.Optional(Type.Array(requirement)) },
+    {
+      matchLabels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Labels that must all be present, with these values.' })),
+      matchExpressions: Type.Optional(Type.Array(requirement, { description: 'Requirements (key, operator In, NotIn, Exists or DoesNotExist, values) that must all hold.' })),
+    },
     { additionalProperties: false, description: 'A Kubernetes label selector; empty selects everything.', ...options },
   );
 }

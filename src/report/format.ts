@@ -1,5 +1,11 @@
 /** Renders a report for people (a table) or for programs (JSON). */
+import type { AppliedExemption } from '../engine/types.js';
 import type { Report } from './results.js';
+
+/** `Partner ranges being collected; owner team-edge; until 2027-03-31`. */
+export function describeExemption(exemption: AppliedExemption): string {
+  return [exemption.reason, exemption.owner !== undefined ? `owner ${exemption.owner}` : '', exemption.expires !== undefined ? `until ${exemption.expires}` : 'no end date'].filter((part) => part !== '').join('; ');
+}
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -33,6 +39,10 @@ export function formatTable(report: Report): string {
       rows.push([verdict, object, mutation.rule, report.dryRun ? 'would patch' : 'patched', mutation.message]);
       lines++;
     }
+    for (const hidden of result.allowedByExemption ?? []) {
+      rows.push([verdict, object, hidden.rule, 'exempt', `only an exemption allows this: ${hidden.message} (exempt: ${describeExemption(hidden.exemption)})`]);
+      lines++;
+    }
     if (lines === 0) rows.push([verdict, object, '-', '-', result.exemptions.length > 0 ? `exempt from ${result.exemptions.map((e) => e.rule).join(', ')}` : '']);
   }
   for (const finding of report.namespaces ?? []) rows.push([finding.enforcement === 'deny' && !report.dryRun ? 'deny' : 'warn', `Namespace ${finding.namespace}`, finding.rule, finding.enforcement, finding.message]);
@@ -40,5 +50,6 @@ export function formatTable(report: Report): string {
   const mode = report.dryRun ? ' (audit mode: dry run, nothing denied or patched)' : '';
   const unprotected = report.summary.namespacesWithoutDefaultDeny;
   const namespaces = unprotected === undefined ? '' : `; ${unprotected} namespaces without default-deny egress`;
-  return `${pad(rows)}\n\n${objects} objects: ${denied} denied, ${warned} warned, ${patched} patched${namespaces}${mode}\n`;
+  const exempted = report.summary.allowedByExemption === undefined ? '' : `; ${report.summary.allowedByExemption} allowed only by an exemption`;
+  return `${pad(rows)}\n\n${objects} objects: ${denied} denied, ${warned} warned, ${patched} patched${exempted}${namespaces}${mode}\n`;
 }

@@ -47,7 +47,15 @@ function objectResults(result: ObjectResult, ruleSet: RuleSet, dryRun: boolean, 
     out.push({ ...base(mutation.rule), result: 'warn', severity: 'low', message: `not yet fixed; ${dryRun ? 'enforce mode would patch it' : 'its next admission will patch it'}: ${mutation.message}`, properties: { path: mutation.path } });
   }
   for (const exemption of result.exemptions) {
-    out.push({ ...base(exemption.rule), result: 'skip', message: `exempt: ${exemption.reason}`, properties: exemption.expires === undefined ? {} : { expires: exemption.expires } });
+    // An exemption that is all that keeps the object from being denied says so: it is the one to review.
+    const hidden = result.allowedByExemption?.find((finding) => finding.rule === exemption.rule);
+    const properties: Record<string, string> = {
+      ...(exemption.owner !== undefined ? { owner: exemption.owner } : {}),
+      ...(exemption.expires !== undefined ? { expires: exemption.expires } : {}),
+      ...(hidden !== undefined ? { allowedOnlyByExemption: 'true', path: hidden.path } : {}),
+    };
+    const message = hidden !== undefined ? `exempt: ${exemption.reason}; without the exemption it would be denied: ${hidden.message}` : `exempt: ${exemption.reason}`;
+    out.push({ ...base(exemption.rule), result: 'skip', ...(hidden !== undefined ? { severity: 'high' as const } : {}), message, properties });
   }
   const reported = new Set([...result.findings.map((f) => f.rule), ...result.mutations.map((m) => m.rule), ...result.exemptions.map((e) => e.rule)]);
   for (const rule of ruleSet.rulesFor(result.kind, 'CREATE')) {

@@ -7,25 +7,21 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
 import { default as addFormatsModule } from 'ajv-formats';
 import picomatch from 'picomatch';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ParamProblem } from '../checks/check.js';
 import { CHECKS_BY_ID } from '../checks/index.js';
 import { createRuleSet, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import type { Enforcement, Mode } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { buildRulesSchema } from './schema.js';
+import { displayPath, formatProblem, parseValidated, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
 
 /** One thing wrong in a rule file, with where. */
-export interface RuleProblem extends Origin {
-  readonly message: string;
-}
+export type RuleProblem = SourceProblem;
 
-export function formatProblem(problem: RuleProblem): string {
-  return `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`;
-}
+export { formatProblem };
 
 /** Thrown when a rule set cannot be loaded; `problems` lists every error found. */
 export class RuleLoadError extends PerimeterError {
@@ -35,12 +31,7 @@ export class RuleLoadError extends PerimeterError {
 }
 
 /** A rule file's name (as shown in messages) and its text. */
-export interface RuleFileSource {
-  readonly file: string;
-  readonly text: string;
-}
-
-type Segment = string | number;
+export type RuleFileSource = FileSource;
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the import is the module object.
 const addFormats = addFormatsModule.default;
@@ -52,6 +43,7 @@ interface RawExemption {
   namespace?: string;
   name?: string;
   reason: string;
+  owner?: string;
   expires?: string;
 }
 interface RawRule {
@@ -67,89 +59,6 @@ interface RawFile {
   mode?: Mode;
   exclude?: RawExemption[];
   rules?: RawRule[];
-}
-
-/** Positions inside one parsed file. */
-class Locator {
-  constructor(
-    private readonly file: string,
-    private readonly document: Document,
-    private readonly lines: LineCounter,
-  ) {}
-
-  /** The position of the value at `segments`, or of its key when `atKey`; the deepest existing node otherwise. */
-  at(segments: readonly Segment[], atKey = false): Origin {
-    let node: unknown = this.document.contents;
-    let found: Node | undefined = node as Node | undefined;
-    for (let i = 0; i < segments.length; i++) {
-      const segment = segments[i];
-      let next: unknown;
-      if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
-        if (pair === undefined) break;
-        next = atKey && i === segments.length - 1 ? pair.key : pair.value;
-      } else if (isSeq(node)) {
-        next = node.items[Number(segment)];
-      } else break;
-      if (next === undefined || next === null) break;
-      node = next;
-      found = next as Node;
-    }
-    return this.position(found?.range?.[0] ?? 0);
-  }
-
-  position(offset: number): Origin {
-    const { line, col } = this.lines.linePos(offset);
-    return { file: this.file, line, column: col };
-  }
-}
-
-/** `rules[0].params.minPrefixLengthV4`, or relative to the rule when inside one. */
-function displayPath(segments: readonly Segment[]): string {
-  let out = '';
-  for (const segment of segments) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-  return out;
-}
-
-function segmentsOf(instancePath: string): Segment[] {
-  if (instancePath === '') return [];
-  return instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-/** Words for one schema error, e.g. "must be an integer 0..32". */
-function describeSchemaError(error: ErrorObject): string | undefined {
-  const schema = (error.parentSchema ?? {}) as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'if':
-      return undefined; // the failing `then` branch reports the real problem
-    case 'required':
-      return `is missing the required key "${String(error.params.missingProperty)}"`;
-    case 'additionalProperties': {
-      const allowed = Object.keys((schema.properties ?? {}) as object);
-      return `is not a known key${allowed.length > 0 ? ` (expected one of: ${allowed.join(', ')})` : ''}`;
-    }
-    case 'enum':
-      return `must be one of: ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`;
-    case 'format':
-      return error.params.format === 'date' ? 'must be a date written YYYY-MM-DD' : `must be a ${String(error.params.format)}`;
-    case 'pattern':
-      return `must be lowercase letters, digits and "-" (pattern ${String(error.params.pattern)})`;
-    case 'type':
-    case 'minimum':
-    case 'maximum':
-      if (schema.type === 'integer' && typeof schema.minimum === 'number' && typeof schema.maximum === 'number') {
-        return `must be an integer ${schema.minimum}..${schema.maximum}`;
-      }
-      return error.message;
-    case 'anyOf':
-      return 'must be a port number (1..65535) or a port name';
-    default:
-      return error.message;
-  }
 }
 
 /** Places an error path inside a rule relative to it: "params.x ... (rule no-open-sources)". */
@@ -172,38 +81,17 @@ function compileExemption(raw: RawExemption, origin: Origin): Exemption {
     ...(raw.namespace !== undefined ? { namespace: raw.namespace } : {}),
     ...(raw.name !== undefined ? { name: raw.name } : {}),
     reason: raw.reason,
+    ...(raw.owner !== undefined ? { owner: raw.owner } : {}),
     ...(raw.expires !== undefined ? { expires: raw.expires } : {}),
     origin,
     matches: (namespace, name, now) => now.getTime() < endsAt && namespaceMatches(namespace) && nameMatches(name),
   };
 }
 
-interface ParsedFile {
-  readonly data: RawFile;
-  readonly locate: Locator;
-}
+type ParsedFile = ParsedSource<RawFile>;
 
 function parseFile(source: RuleFileSource, problems: RuleProblem[]): ParsedFile | undefined {
-  const lines = new LineCounter();
-  const document = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const locate = new Locator(source.file, document, lines);
-  if (document.errors.length > 0) {
-    for (const error of document.errors) problems.push({ ...locate.position(error.pos[0]), message: error.message.split('\n')[0] ?? error.message });
-    return undefined;
-  }
-  const data = (document.toJS() ?? {}) as unknown;
-  if (!validateFile(data)) {
-    for (const error of validateFile.errors ?? []) {
-      const text = describeSchemaError(error);
-      if (text === undefined) continue;
-      const segments = segmentsOf(error.instancePath);
-      const atKey = error.keyword === 'additionalProperties';
-      if (atKey) segments.push(String(error.params.additionalProperty));
-      problems.push({ ...locate.at(segments, atKey), message: describeAt(data as RawFile, segments, text) });
-    }
-    return undefined;
-  }
-  return { data: data as RawFile, locate };
+  return parseValidated<RawFile>(source, validateFile, problems, describeAt);
 }
 
 function checkExemptions(list: readonly RawExemption[] | undefined, base: Segment[], parsed: ParsedFile, problems: RuleProblem[]): Exemption[] {
@@ -214,10 +102,6 @@ function checkExemptions(list: readonly RawExemption[] | undefined, base: Segmen
     }
     return compileExemption(raw, parsed.locate.at(at));
   });
-}
-
-function sortProblems(problems: RuleProblem[]): RuleProblem[] {
-  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }
 
 /** Builds a rule set from rule-file texts. Throws `RuleLoadError` listing every problem. */

@@ -16,7 +16,8 @@ const Exemption = Type.Object(
   {
     namespace: Type.Optional(Type.String({ minLength: 1, description: 'Namespace, or a glob such as "legacy-*".' })),
     name: Type.Optional(Type.String({ minLength: 1, description: 'Object name, or a glob such as "public-*".' })),
-    reason: Type.String({ minLength: 1, description: 'Why this exemption exists, and who owns it.' }),
+    reason: Type.String({ minLength: 1, description: 'Why this exemption exists.' }),
+    owner: Type.Optional(Type.String({ minLength: 1, description: 'Who answers for it: a team, a person or a ticket.' })),
     expires: Type.Optional(Type.String({ format: 'date', description: 'Last day (UTC, YYYY-MM-DD) the exemption applies.' })),
   },
   { additionalProperties: false, description: 'Objects matching namespace and name (either may be omitted, not both) are not judged.' },

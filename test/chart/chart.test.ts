@@ -398,7 +398,7 @@ t.test('rules check: a pre-install/pre-upgrade Job lints exactly the files the p
   t.equal(pod.automountServiceAccountToken, false);
   t.same(pod.securityContext, (only(objects, 'Deployment') as Loose).spec.template.spec.securityContext);
   t.same(pod.containers[0].securityContext, (only(objects, 'Deployment') as Loose).spec.template.spec.containers[0].securityContext);
-  t.same(pod.containers[0].args, ['lint-rules', '/etc/perimeter/rules']);
+  t.same(pod.containers[0].args, ['lint-rules', '/etc/perimeter/rules', '--expired', 'warning']);
   t.same(pod.volumes, [{ name: 'rules', configMap: { name: checked.metadata.name } }]);
   t.equal(pod.containers[0].image, (only(objects, 'Deployment') as Loose).spec.template.spec.containers[0].image);
 

@@ -60,7 +60,7 @@ t.test('audit --cluster table, and --namespace narrows it', async (t) => {
   t.equal(table.code, 1);
   t.match(table.stdout, /deny\s+Service shop\/wide-open\s+no-open-sources/);
   t.match(table.stdout, /deny\s+Namespace legacy\s+egress-default-deny\s+deny\s+namespace "legacy" has no default-deny egress NetworkPolicy/);
-  t.match(table.stdout, /27 objects: 1 denied, 0 warned, 0 patched; 1 namespaces without default-deny egress/);
+  t.match(table.stdout, /27 objects: 1 denied, 0 warned, 0 patched; 0 allowed only by an exemption; 1 namespaces without default-deny egress/);
   const legacy = await cli(['audit', '--cluster', '--kubeconfig', kubeconfig, '--rules', 'rules', '--namespace', 'legacy', '-o', 'json']);
   const report = JSON.parse(legacy.stdout) as AuditJson;
   t.same(report.results.map((r) => r.name), ['internal']);

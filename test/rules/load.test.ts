@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFile, readdir } from 'node:fs/promises';
 import { CHECKS } from '../../src/checks/index.js';
 import { loadRuleDirectory, parseRuleFiles, RuleLoadError } from '../../src/rules/load.js';
-import { renderRulesSchema } from '../../src/rules/write-schema.js';
+import { renderRulesSchema, renderRuleTestsSchema } from '../../src/rules/write-schema.js';
 
 /** Loads one file and returns its error lines (or [] when it loads). */
 function problemsOf(text: string, file = 'rules/lb.yaml'): string[] {
@@ -30,8 +30,9 @@ t.test('the shipped rules load, use every check, and stay in enforce mode', asyn
   }
 });
 
-t.test('the committed JSON Schema matches the code (npm run schema)', async (t) => {
-  t.equal(await readFile('schema/rules.schema.json', 'utf8'), renderRulesSchema());
+t.test('the committed JSON Schemas match the code (npm run schema)', async (t) => {
+  t.equal(await readFile('schema/rules.schema.json', 'utf8'), renderRulesSchema(), 'rules.schema.json is stale: run npm run schema');
+  t.equal(await readFile('schema/rule-tests.schema.json', 'utf8'), renderRuleTestsSchema(), 'rule-tests.schema.json is stale: run npm run schema');
 });
 
 // [why, file text, expected error lines]
@@ -110,6 +111,6 @@ t.test('defaults fill parameters left out', async (t) => {
 
 t.test('directories: missing, empty, and subfolders ignored', async (t) => {
   const dir = t.testdir({ 'only.txt': 'x', tests: { 'case.yaml': 'not: a rule file' } });
-  await t.rejects(loadRuleDirectory(dir), { message: `${dir}:0:0: no rule files (*.yaml, *.yml) in this directory` });
-  await t.rejects(loadRuleDirectory(`${dir}/missing`), { message: `${dir}/missing:0:0: cannot read the rules directory: no such directory` });
+  await t.rejects(loadRuleDirectory(dir), { message: `${dir}: no rule files (*.yaml, *.yml) in this directory` });
+  await t.rejects(loadRuleDirectory(`${dir}/missing`), { message: `${dir}/missing: cannot read the rules directory: no such directory` });
 });

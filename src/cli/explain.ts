@@ -1,0 +1,129 @@
+/**
+ * `perimeter explain RULE_ID`: what a rule of the set does and how it is configured (where it is
+ * defined, enforcement, parameters that differ from the defaults, exemptions), followed by its
+ * check's reference, the same text as its section of docs/rules.md. Given a check id that no rule
+ * has, it prints the check's reference and the rules that use the check.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { Value } from '@sinclair/typebox/value';
+import { stringify } from 'yaml';
+import type { AnyCheck } from '../checks/check.js';
+import { CHECKS, CHECKS_BY_ID } from '../checks/index.js';
+import { inlineYaml, renderCheckReference, wrap } from '../docs/reference.js';
+import type { Exemption, Origin, Rule, RuleSet } from '../engine/rule-set.js';
+import { loadRuleDirectory } from '../rules/load.js';
+import { EXIT, type CommandIO } from './io.js';
+
+export interface ExplainOptions {
+  readonly rulesDir: string;
+  /** A rule id of the set, or a check id. */
+  readonly id: string;
+}
+
+/** Terminal width the text is wrapped at. */
+const WIDTH = 100;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function at(origin: Origin): string {
+  return `${origin.file}:${origin.line}:${origin.column}`;
+}
+
+/**
+ * `name: value` on one line when it fits, else the value as block YAML below the name. `first`
+ * replaces the indent of the first line (to mark it).
+ */
+function keyValue(name: string, value: unknown, indent: string, first = indent): string {
+  const line = `${first}${name}: ${inlineYaml(value)}`;
+  if (line.length <= WIDTH) return line;
+  const block = stringify(value).trimEnd().split('\n').map((text) => `${indent}  ${text}`);
+  return [`${first}${name}:`, ...block].join('\n');
+}
+
+function parametersText(rule: Rule): string {
+  const defaults = Value.Default(rule.check.params, {}) as Record<string, unknown>;
+  const names = [...new Set([...Object.keys(rule.check.params.properties), ...Object.keys(rule.params)])];
+  if (names.length === 0) return 'Parameters: none.';
+  const lines = ['Parameters (* differs from the default):'];
+  for (const name of names) {
+    const value = rule.params[name];
+    if (isDeepStrictEqual(value, defaults[name])) {
+      lines.push(keyValue(name, value, '    '));
+    } else {
+      lines.push(keyValue(name, value, '    ', '  * '));
+      lines.push(wrap(`(default: ${inlineYaml(defaults[name])})`, WIDTH, '        ', '      '));
+    }
+  }
+  return lines.join('\n');
+}
+
+function exemptionText(exemption: Exemption, now: Date): string {
+  const what = [exemption.namespace !== undefined ? `namespace ${exemption.namespace}` : undefined, exemption.name !== undefined ? `name ${exemption.name}` : undefined]
+    .filter((part) => part !== undefined)
+    .join(', ');
+  const facts: string[] = [];
+  if (exemption.owner !== undefined) facts.push(`owner ${exemption.owner}`);
+  if (exemption.expires !== undefined) {
+    // An exemption covers the whole of its last day, in UTC (src/rules/load.ts).
+    const expired = Date.parse(`${exemption.expires}T00:00:00Z`) + DAY_MS <= now.getTime();
+    facts.push(expired ? `EXPIRED ${exemption.expires}, no longer applies` : `expires ${exemption.expires}`);
+  }
+  const head = `    - ${what} (${at(exemption.origin)}${facts.length > 0 ? `; ${facts.join('; ')}` : ''})`;
+  return `${head}\n${wrap(exemption.reason, WIDTH, '        ')}`;
+}
+
+function exemptionsText(rule: Rule, ruleSet: RuleSet, now: Date): string {
+  const lines = ['Exemptions (objects this rule does not judge):'];
+  lines.push(rule.exclude.length === 0 ? '  of this rule: none' : '  of this rule:');
+  for (const exemption of rule.exclude) lines.push(exemptionText(exemption, now));
+  lines.push(ruleSet.exclude.length === 0 ? '  of every rule of the set: none' : '  of every rule of the set:');
+  for (const exemption of ruleSet.exclude) lines.push(exemptionText(exemption, now));
+  return lines.join('\n');
+}
+
+/** A rule of the set as text: its settings, then its check's reference. */
+export function renderRule(rule: Rule, ruleSet: RuleSet, now: Date): string {
+  const settings = [
+    ['defined at', at(rule.origin)],
+    ['check', rule.check.id],
+    ['enforcement', rule.enforcement],
+    ['mutate', String(rule.mutate)],
+    // Audit mode overrides every rule's enforcement, so it belongs next to it.
+    ['set mode', ruleSet.mode === 'audit' ? 'audit (dry run: nothing is denied or patched)' : ruleSet.mode],
+  ];
+  const parts = [
+    `Rule ${rule.id}\n${wrap(rule.description, WIDTH, '  ')}`,
+    settings.map(([name, value]) => `  ${`${name}:`.padEnd(14)}${value}`).join('\n'),
+    parametersText(rule),
+    exemptionsText(rule, ruleSet, now),
+  ];
+  return `${parts.join('\n\n')}\n\n${renderCheckReference(rule.check, { width: WIDTH })}`;
+}
+
+function usedBy(check: AnyCheck, ruleSet: RuleSet, rulesDir: string): string {
+  const rules = ruleSet.rules.filter((rule) => rule.check === check);
+  if (rules.length === 0) return `No rule in ${rulesDir} uses check ${check.id}.\n`;
+  return `Rules in ${rulesDir} that use check ${check.id}:\n${rules.map((rule) => `  ${rule.id} (${at(rule.origin)}, ${rule.enforcement})`).join('\n')}\n`;
+}
+
+export async function runExplain(options: ExplainOptions, io: CommandIO): Promise<number> {
+  const ruleSet = await loadRuleDirectory(options.rulesDir);
+  const rule = ruleSet.rules.find((candidate) => candidate.id === options.id);
+  if (rule !== undefined) {
+    io.stdout(renderRule(rule, ruleSet, io.now()));
+    return EXIT.OK;
+  }
+  const check = CHECKS_BY_ID.get(options.id);
+  if (check !== undefined) {
+    io.stdout(`${usedBy(check, ruleSet, options.rulesDir)}\n${renderCheckReference(check, { width: WIDTH })}`);
+    return EXIT.OK;
+  }
+  io.stderr(
+    [
+      `perimeter: no rule or check has the id "${options.id}"`,
+      wrap(`rule ids (${options.rulesDir}): ${ruleSet.rules.map((r) => r.id).join(', ') || 'none'}`, WIDTH, '    ', '  '),
+      wrap(`check ids: ${CHECKS.map((c) => c.id).join(', ')}`, WIDTH, '    ', '  '),
+      '',
+    ].join('\n'),
+  );
+  return EXIT.USAGE;
+}

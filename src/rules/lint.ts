@@ -1,0 +1,61 @@
+/**
+ * What `perimeter lint-rules` says about a rule set that loads: exemptions that are about to
+ * expire (someone must renew or remove them before objects start being denied) and exemptions
+ * that have expired (they no longer apply, so they only mislead the reader of the rule file).
+ * Pure: the rule set and the day in, problems out.
+ */
+import type { Exemption, Origin, RuleSet } from '../engine/rule-set.js';
+import { formatProblem } from './yaml-source.js';
+
+export type LintSeverity = 'warning' | 'error';
+
+export interface LintProblem extends Origin {
+  readonly severity: LintSeverity;
+  readonly message: string;
+}
+
+export interface LintOptions {
+  /** Exemptions that end within this many days get a warning. */
+  readonly expiringWithinDays: number;
+  /** What an exemption that has already ended is (default error). */
+  readonly expired?: LintSeverity;
+}
+
+export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `namespace legacy-*, name partner-gateway`: what an exemption matches, as written. */
+function matchOf(exemption: Exemption): string {
+  return [exemption.namespace !== undefined ? `namespace ${exemption.namespace}` : '', exemption.name !== undefined ? `name ${exemption.name}` : ''].filter((part) => part !== '').join(', ');
+}
+
+function lintExemption(exemption: Exemption, scope: string, now: Date, options: LintOptions): LintProblem | undefined {
+  if (exemption.expires === undefined) return undefined;
+  // An exemption applies through its last day, in UTC (as the engine reads it).
+  const endsAt = Date.parse(`${exemption.expires}T00:00:00Z`) + DAY_MS;
+  const owner = exemption.owner !== undefined ? `; owner: ${exemption.owner}` : `; reason: ${exemption.reason}`;
+  const what = `exemption from ${scope} (${matchOf(exemption)})`;
+  if (endsAt <= now.getTime()) {
+    return { ...exemption.origin, severity: options.expired ?? 'error', message: `${what} expired on ${exemption.expires} and no longer applies; remove it, or renew it with a new expires date${owner}` };
+  }
+  // Whole days from today (UTC) to the last day: 0 when today is the last day.
+  const daysLeft = Math.floor((endsAt - DAY_MS - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())) / DAY_MS);
+  if (daysLeft <= options.expiringWithinDays) {
+    const when = daysLeft === 0 ? 'today is its last day' : `its last day is in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}`;
+    return { ...exemption.origin, severity: 'warning', message: `${what} expires on ${exemption.expires}: ${when}, then the objects it covers are judged${owner}` };
+  }
+  return undefined;
+}
+
+export function lintRuleSet(ruleSet: RuleSet, now: Date, options: LintOptions): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const add = (problem: LintProblem | undefined) => problem !== undefined && problems.push(problem);
+  for (const exemption of ruleSet.exclude) add(lintExemption(exemption, 'every rule', now, options));
+  for (const rule of ruleSet.rules) for (const exemption of rule.exclude) add(lintExemption(exemption, `rule ${rule.id}`, now, options));
+  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+}
+
+export function formatLintProblem(problem: LintProblem): string {
+  return formatProblem({ ...problem, message: `${problem.severity}: ${problem.message}` });
+}

@@ -1,0 +1,180 @@
+import t from 'tap';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { loadRuleDirectory } from '../../src/rules/load.js';
+import { cli } from './run.js';
+
+interface JsonRun {
+  results: { file: string; name: string; status: string; resources: { name: string; verdict: string; findings: string[]; mismatches: unknown[] }[] }[];
+  coverage: { rule: string; reported: number; passed: number }[];
+  summary: { cases: number; passed: number; failed: number; errors: number };
+}
+
+/** A copy of the shipped rules with the given test files instead of the shipped ones. */
+async function rulesWithTests(files: Record<string, string>, extraRules: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-test-'));
+  for (const name of await readdir('rules')) if (name.endsWith('.yaml')) await cp(path.join('rules', name), path.join(dir, name));
+  for (const [name, text] of Object.entries(extraRules)) await writeFile(path.join(dir, name), text);
+  await mkdir(path.join(dir, 'tests'));
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, 'tests', name), text);
+  return dir;
+}
+
+const OPEN_LB = `{apiVersion: v1, kind: Service, metadata: {name: world, namespace: shop}, spec: {type: LoadBalancer, externalTrafficPolicy: Cluster, loadBalancerSourceRanges: ["0.0.0.0/0"], ports: [{port: 443}]}}`;
+const DEFAULT_DENY = `{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: default-deny-egress, namespace: shop}, spec: {podSelector: {}, policyTypes: [Egress]}}`;
+
+t.test('the shipped cases pass, and cover every shipped rule both ways', async (t) => {
+  const run = await cli(['test', 'rules', '-o', 'json']);
+  t.equal(run.code, 0, 'exit 0');
+  const report = JSON.parse(run.stdout) as JsonRun;
+  let written = 0;
+  for (const name of await readdir('rules/tests')) written += (parse(await readFile(`rules/tests/${name}`, 'utf8')) as { cases: unknown[] }).cases.length;
+  t.equal(report.summary.cases, written, 'every written case ran');
+  t.same(report.summary, { cases: written, passed: written, failed: 0, errors: 0 });
+  const shipped = await loadRuleDirectory('rules');
+  t.same(report.coverage.map((c) => c.rule), shipped.rules.map((r) => r.id), 'one coverage row per shipped rule');
+  for (const { rule, reported, passed } of report.coverage) {
+    t.ok(reported >= 1, `${rule}: at least one case where it reports (denies, warns or patches)`);
+    t.ok(passed >= 1, `${rule}: at least one case where it runs and passes`);
+  }
+  const table = await cli(['test', 'rules']);
+  t.equal(table.code, 0);
+  t.match(table.stdout, /PASS {2}the whole internet is denied in every spelling/);
+  t.match(table.stdout, new RegExp(`${written} cases: ${written} passed, 0 failed, 0 errors`));
+  t.notMatch(table.stdout, /rules without both/);
+});
+
+t.test('a deliberately wrong case fails with a readable diff of expected and actual', async (t) => {
+  const dir = await rulesWithTests({
+    'wrong.yaml': `cases:
+  - name: wrongly expects an open LoadBalancer to be allowed
+    cluster: {objects: [${DEFAULT_DENY}]}
+    resources: [${OPEN_LB}]
+    expect:
+      verdict: allow
+      findings: [require-source-ranges]
+      patch: [{op: add, path: /spec/externalTrafficPolicy, value: Local}]
+  - name: a right one next to it
+    cluster: {objects: [${DEFAULT_DENY}]}
+    resources: [${OPEN_LB}]
+    expect: {verdict: deny, findings: [no-open-sources]}
+`,
+  });
+  const run = await cli(['test', dir]);
+  t.equal(run.code, 1, 'exit 1 on a failing case');
+  const lines = run.stdout.split('\n');
+  t.ok(lines.includes('  FAIL  wrongly expects an open LoadBalancer to be allowed'));
+  t.ok(lines.includes('  PASS  a right one next to it'));
+  t.ok(lines.includes('      verdict:  expected allow, got deny'));
+  t.ok(lines.includes('        - require-source-ranges  (expected, not reported)'));
+  t.ok(lines.includes('        + no-open-sources  (reported, not expected)'));
+  t.ok(lines.includes('        - - op: add'), 'the expected patch line');
+  t.ok(lines.includes('        + - op: replace'), 'the actual patch line');
+  t.ok(lines.includes('            path: /spec/externalTrafficPolicy'), 'common lines shown unmarked');
+  t.match(run.stdout, /no-open-sources \(deny\): spec\.loadBalancerSourceRanges\[0\]: "0\.0\.0\.0\/0" admits every IPv4 address/, 'what the engine said');
+  t.match(run.stdout, /Service shop\/world \(.*wrong\.yaml:4\), case at .*wrong\.yaml:2/);
+  t.match(run.stdout, /2 cases: 1 passed, 1 failed, 0 errors/);
+});
+
+t.test('a case that expects nothing is an error, never a pass', async (t) => {
+  for (const expect of ['expect: {}', '']) {
+    const dir = await rulesWithTests({ 'empty.yaml': `cases:\n  - name: expects nothing\n    resources: [${OPEN_LB}]\n    ${expect}\n` });
+    const run = await cli(['test', dir]);
+    t.equal(run.code, 2, `${expect || 'no expect key'}: exit 2`);
+    t.equal(run.stdout, '', 'no case reported as run');
+    const file = path.join(dir, 'tests', 'empty.yaml');
+    t.match(run.stderr, expect === '' ? `${file}:2:5: case "expects nothing" is missing the required key "expect"` : `${file}:4:13: expect must give at least one of: verdict, findings, patch (case "expects nothing")`);
+  }
+});
+
+// [why, test file text, expected message]
+const invalidRows: [string, string, RegExp][] = [
+  ['unknown expectation key', `cases:\n  - name: typo\n    resources: [${OPEN_LB}]\n    expect: {verdikt: deny}\n`, /empty\.yaml:4:14: expect\.verdikt is not a known key \(expected one of: verdict, findings, patch\) \(case "typo"\)/],
+  ['unknown verdict', `cases:\n  - name: v\n    resources: [${OPEN_LB}]\n    expect: {verdict: denied}\n`, /empty\.yaml:4:23: expect\.verdict must be one of: allow, warn, deny \(case "v"\)/],
+  ['no resources', `cases:\n  - name: nothing\n    expect: {verdict: deny}\n`, /empty\.yaml:2:5: case "nothing" names no resources/],
+  ['duplicate names', `cases:\n  - name: a\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n  - name: a\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n`, /empty\.yaml:5:11: case name "a" is already used at line 2/],
+  ['missing file', `cases:\n  - name: f\n    files: [nowhere.yaml]\n    expect: {verdict: deny}\n`, /empty\.yaml:3:13: cannot read .*nowhere\.yaml: no such file/],
+  ['oldObject without UPDATE', `cases:\n  - name: o\n    resources: [${OPEN_LB}]\n    oldObject: ${OPEN_LB}\n    expect: {verdict: deny}\n`, /empty\.yaml:4:5: oldObject goes with operation UPDATE \(case "o"\)/],
+  ['bad date', `cases:\n  - name: d\n    now: tomorrow\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n`, /empty\.yaml:3:10: now must be a date written YYYY-MM-DD \(case "d"\)/],
+  ['YAML syntax', `cases:\n  - name: [unclosed\n`, /empty\.yaml:\d+:\d+: /],
+  ['no cases', `cases: []\n`, /empty\.yaml:1:8: cases must NOT have fewer than 1 items/],
+];
+
+t.test('test files that cannot be read are refused with file:line:column', async (t) => {
+  for (const [why, text, message] of invalidRows) {
+    const run = await cli(['test', await rulesWithTests({ 'empty.yaml': text })]);
+    t.equal(run.code, 2, `${why}: exit 2`);
+    t.match(run.stderr, message, why);
+  }
+  const none = await rulesWithTests({});
+  const run = await cli(['test', none]);
+  t.equal(run.code, 2);
+  t.match(run.stderr, /tests: no test files \(\*\.yaml, \*\.yml\) in this directory/);
+  const missing = await cli(['test', 'rules', '--tests', 'no/such/dir']);
+  t.match(missing.stderr, /no\/such\/dir: cannot read the tests directory: no such directory/);
+});
+
+t.test('a case that judges nothing is an error, not a pass', async (t) => {
+  const run = await cli(['test', await rulesWithTests({ 'cm.yaml': `cases:\n  - name: a ConfigMap\n    resources: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n    expect: {verdict: allow}\n` })]);
+  t.equal(run.code, 1);
+  t.match(run.stdout, /ERROR a ConfigMap\n.*cm\.yaml:2: judges nothing: no rule of the set reads ConfigMap on CREATE/);
+});
+
+t.test('files, cluster files, UPDATE, the evaluation day and an unavailable cluster', async (t) => {
+  const exemption = `# yaml-language-server: $schema=../schema/rules.schema.json
+rules:
+  - id: partner-exemption-probe
+    description: no-open-sources with a dated exemption.
+    check: no-open-sources
+    enforcement: deny
+    exclude:
+      - {namespace: shop, name: world, reason: Partner migration, owner: team-edge, expires: 2026-12-01}
+`;
+  const dir = await rulesWithTests(
+    {
+      'more.yaml': `cluster:
+  files: [../../examples-copy.yaml]
+cases:
+  - name: from a file, with the bundle's default-deny policy as the cluster
+    files: [../../service.yaml]
+    expect: {verdict: deny, findings: [no-open-sources]}
+  - name: the exemption still applies on its last day
+    now: 2026-12-01
+    resources: [${OPEN_LB}]
+    expect: {findings: [no-open-sources]}
+  - name: and no longer the day after
+    now: 2026-12-02
+    resources: [${OPEN_LB}]
+    expect: {findings: [no-open-sources, partner-exemption-probe]}
+  - name: narrowing the default-deny policy is an UPDATE that is denied
+    operation: UPDATE
+    resources: [{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: default-deny-egress, namespace: shop}, spec: {podSelector: {matchLabels: {app: x}}, policyTypes: [Egress]}}]
+    oldObject: ${DEFAULT_DENY}
+    expect: {verdict: deny, findings: [egress-default-deny]}
+  - name: cluster unavailable
+    cluster: {available: false}
+    resources: [{apiVersion: v1, kind: Service, metadata: {name: ok, namespace: shop}, spec: {type: LoadBalancer, externalTrafficPolicy: Local, loadBalancerSourceRanges: ["203.0.113.0/24"]}}]
+    expect: {verdict: warn, findings: [egress-default-deny]}
+`,
+    },
+    { 'probe.yaml': exemption },
+  );
+  await writeFile(path.join(dir, '..', 'examples-copy.yaml'), `---\n${DEFAULT_DENY}\n`);
+  await writeFile(path.join(dir, '..', 'service.yaml'), `# a manifest\n---\n${OPEN_LB}\n`);
+  const run = await cli(['test', dir, '-o', 'json']);
+  const report = JSON.parse(run.stdout) as JsonRun;
+  t.same(
+    report.results.map((r) => [r.name, r.status]),
+    [
+      ["from a file, with the bundle's default-deny policy as the cluster", 'pass'],
+      ['the exemption still applies on its last day', 'pass'],
+      ['and no longer the day after', 'pass'],
+      ['narrowing the default-deny policy is an UPDATE that is denied', 'pass'],
+      ['cluster unavailable', 'pass'],
+    ],
+    'every case passes',
+  );
+  t.equal(run.code, 0);
+});
