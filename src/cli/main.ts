@@ -12,6 +12,7 @@ import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { runRuleTests } from './test-rules.js';
 import { runLintRules } from './lint-rules.js';
+import { DIFF_FORMATS, runDiff } from './diff.js';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from '../rules/lint.js';
 import { runWebhookConfig } from './webhook-config.js';
 import { ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
@@ -28,6 +29,11 @@ Commands:
       Judge what exists: every Service, Ingress and NetworkPolicy of a live cluster (paged), or
       files, and each namespace without a default-deny egress policy. PolicyReport output is
       wgpolicyk8s.io/v1alpha2 YAML. Exit 0, 1 (something deny-level) or 2.
+  diff --base OLD_DIR [--rules NEW_DIR] [-o table|json|markdown] (FILE... | - | --cluster [--kubeconfig F] [--namespace NS])
+      Preview a rule change: judge the same objects under both rule sets and list, per object and
+      rule, what is newly denied, warned or patched, and what no longer is, with counts.
+      Markdown output fits a pull-request comment. Exit 1 when an object that is allowed today
+      would be denied, 0 otherwise, 2 on bad input or rules.
   lint-rules [DIR] [--expiring-within 14] [--expired error|warning]
       Validate rule files alone, and their exemptions' end dates: a warning for each exemption
       that ends within --expiring-within days, an error for each that has ended (it no longer
@@ -187,6 +193,30 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
           ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
           files: positionals,
           chunkSize,
+        },
+        io,
+      );
+    }
+    case 'diff': {
+      const { values, positionals } = parse(rest, {
+        base: { type: 'string' },
+        rules: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        cluster: { type: 'boolean', default: false },
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+      });
+      if (typeof values.base !== 'string') throw new UsageError('diff needs --base OLD_RULES_DIR: the rules to compare against');
+      const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', DIFF_FORMATS);
+      return runDiff(
+        {
+          baseRulesDir: values.base,
+          rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(),
+          output,
+          cluster: values.cluster === true,
+          ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
+          ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
+          files: positionals,
         },
         io,
       );

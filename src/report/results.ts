@@ -75,7 +75,7 @@ export function judgeBundle(objects: readonly SourcedObject[], ruleSet: RuleSet,
   for (const { source, object } of objects) {
     const kind = kindOf(object);
     if (ruleSet.rulesFor(kind).length === 0) continue;
-    const result = resultOf(source, object, ruleSet, environment);
+    const result = judgeObject(source, object, ruleSet, environment);
     results.push(unexempted === undefined ? result : withExemptedFindings(result, object, unexempted, environment));
   }
   let summary = summarize(results);
@@ -92,7 +92,8 @@ export function hasDenials(report: Report): boolean {
   return report.summary.denied > 0 || (!report.dryRun && (report.namespaces ?? []).some((finding) => finding.enforcement === 'deny'));
 }
 
-function resultOf(source: string, object: KubeObject, ruleSet: RuleSet, environment: EvaluationEnvironment): ObjectResult {
+/** One object judged by a rule set, in the report's terms. */
+export function judgeObject(source: string, object: KubeObject, ruleSet: RuleSet, environment: EvaluationEnvironment): ObjectResult {
   const namespace = manifestNamespace(object);
   const evaluation = evaluate({ object, namespace }, ruleSet, environment);
   return {

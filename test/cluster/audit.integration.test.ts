@@ -1,6 +1,6 @@
-/** `perimeter audit --cluster` against the fake API server: paging, findings, namespaces, formats, exit codes. */
+/** `perimeter audit --cluster` (and `diff --cluster`) against the fake API server: paging, findings, namespaces, formats, exit codes. */
 import t from 'tap';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
@@ -110,6 +110,21 @@ t.test('audit on files is check with the report formats', async (t) => {
   const usage = await cli(['audit', '--rules', 'rules']);
   t.equal(usage.code, 2);
   t.match(usage.stderr, /audit takes either --cluster or FILE/);
+});
+
+t.test('diff --cluster: the impact of a rule change on what exists (same listing and RBAC as audit)', async (t) => {
+  const stricter = await mkdtemp(path.join(dir, 'rules-'));
+  await cp('rules', stricter, { recursive: true, filter: (source) => !source.includes(`${path.sep}tests`) });
+  const ingress = path.join(stricter, 'ingress.yaml');
+  await writeFile(ingress, (await readFile(ingress, 'utf8')).replace('minPrefixLengthV4: 8', 'minPrefixLengthV4: 25'));
+  const run = await cli(['diff', '--cluster', '--kubeconfig', kubeconfig, '--base', 'rules', '--rules', stricter, '-o', 'json']);
+  t.equal(run.code, 1, 'exit 1: objects that exist would be denied on their next update');
+  const impact = JSON.parse(run.stdout) as { changed: { namespace: string; name: string; changes: { change: string; rule: string }[] }[]; summary: Record<string, number> };
+  // The 24 Services allowlist a /24: broader than /25. wide-open was denied already, by the same rule.
+  t.equal(impact.summary['newly denied'], 24);
+  t.same([...new Set(impact.changed.map((c) => `${c.namespace}/${c.changes.map((x) => `${x.change} ${x.rule}`).join()}`))], ['shop/newly denied no-open-sources']);
+  t.notOk(impact.changed.some((c) => c.name === 'wide-open'));
+  t.match(run.stderr, /reading https:\/\/127\.0\.0\.1:\d+/);
 });
 
 t.test('every API request the audit made is granted by the shipped audit RBAC', async (t) => {

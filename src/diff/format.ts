@@ -1,0 +1,62 @@
+/**
+ * The impact of a rule change for people (a table), for programs (JSON), and for a pull-request
+ * comment (Markdown).
+ */
+import { CHANGE_KINDS, hasNewDenials, type Impact, type ObjectChange } from './impact.js';
+
+const objectName = (object: ObjectChange) => `${object.kind} ${object.namespace}/${object.name}`;
+
+function countsLine(impact: Impact): string {
+  const parts = CHANGE_KINDS.filter((kind) => impact.counts[kind] > 0).map((kind) => `${impact.counts[kind]} ${kind}`);
+  return `${impact.objects} objects judged under both rule sets: ${parts.length === 0 ? 'nothing changes' : parts.join(', ')}`;
+}
+
+function pad(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+/** One line per object and rule that changes, newly denied first. */
+export function formatImpactTable(impact: Impact): string {
+  const rows: string[][] = [['CHANGE', 'OBJECT', 'RULE', 'VERDICT', 'MESSAGE']];
+  for (const kind of CHANGE_KINDS) {
+    for (const object of impact.changed) {
+      for (const change of object.changes.filter((c) => c.change === kind)) rows.push([kind, objectName(object), change.rule, `${object.before} -> ${object.after}`, change.message]);
+    }
+  }
+  const table = rows.length > 1 ? `${pad(rows)}\n\n` : '';
+  return `${table}${countsLine(impact)}\n`;
+}
+
+export function formatImpactJson(impact: Impact): string {
+  return `${JSON.stringify({ changed: impact.changed, summary: { objects: impact.objects, ...impact.counts } }, null, 2)}\n`;
+}
+
+/** A Markdown table cell: pipes escaped, line breaks flattened, so a message cannot break the table. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** A pull-request comment: counts first, then a section per kind of change. */
+export function formatImpactMarkdown(impact: Impact): string {
+  const lines = ['### perimeter: impact of this rule change', ''];
+  if (hasNewDenials(impact)) lines.push(`> [!WARNING]`, `> ${impact.counts['newly denied']} objects that can be applied today would be denied.`, '');
+  lines.push(`${impact.objects} objects judged under the base and the new rules.`, '');
+  const kinds = CHANGE_KINDS.filter((kind) => impact.counts[kind] > 0);
+  if (kinds.length === 0) {
+    lines.push('Nothing changes.');
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push('| change | objects |', '|---|---:|', ...kinds.map((kind) => `| ${kind} | ${impact.counts[kind]} |`), '');
+  for (const kind of kinds) {
+    lines.push(`#### ${kind[0]!.toUpperCase()}${kind.slice(1)}`, '', '| object | rule | verdict | message |', '|---|---|---|---|');
+    for (const object of impact.changed) {
+      for (const change of object.changes.filter((c) => c.change === kind)) {
+        lines.push(`| ${cell(objectName(object))} <br>\`${cell(object.source)}\` | \`${cell(change.rule)}\` | ${object.before} → ${object.after} | ${cell(change.message)} |`);
+      }
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}`;
+}

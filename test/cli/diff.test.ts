@@ -1,0 +1,139 @@
+import t from 'tap';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cli } from './run.js';
+
+const examples = (await readdir('examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => `examples/${f}`);
+
+/** A copy of the shipped rules with `edit` applied to one file's text. */
+async function editedRules(file: string, edit: (text: string) => string, settings?: (text: string) => string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-diff-'));
+  await cp('rules', dir, { recursive: true, filter: (source) => !source.includes(`${path.sep}tests`) });
+  const text = await readFile(path.join(dir, file), 'utf8');
+  const edited = edit(text);
+  if (edited === text) throw new Error(`the edit changed nothing in ${file}`);
+  await writeFile(path.join(dir, file), edited);
+  if (settings !== undefined) await writeFile(path.join(dir, 'perimeter.yaml'), settings(await readFile(path.join(dir, 'perimeter.yaml'), 'utf8')));
+  return dir;
+}
+
+const toSixteen = (text: string) => text.replace('minPrefixLengthV4: 8', 'minPrefixLengthV4: 16');
+
+interface DiffJson {
+  changed: { source: string; kind: string; namespace: string; name: string; before: string; after: string; changes: { change: string; rule: string; message: string }[] }[];
+  summary: Record<string, number>;
+}
+interface CheckJson {
+  results: { source: string; verdict: string }[];
+}
+
+t.test('lowering the IPv4 minimum prefix from /8 to /16 lists exactly the examples that become denied', async (t) => {
+  const sixteen = await editedRules('ingress.yaml', toSixteen);
+  const run = await cli(['diff', '--base', 'rules', '--rules', sixteen, '-o', 'json', ...examples]);
+  t.equal(run.code, 1, 'exit 1: something would be newly denied');
+  const impact = JSON.parse(run.stdout) as DiffJson;
+  // The two ingress controller Services allowlist 10.0.0.0/8: fine at /8, too broad at /16.
+  // Nothing else in examples/ has an IPv4 range between /8 and /15.
+  t.same(
+    impact.changed.map((c) => [c.kind, `${c.namespace}/${c.name}`, c.before, c.after, c.changes.map((x) => [x.change, x.rule])]),
+    [
+      ['Service', 'ex-controller-system/controller', 'allow', 'deny', [['newly denied', 'no-open-sources']]],
+      ['Service', 'ex-controller-ok-system/controller', 'allow', 'deny', [['newly denied', 'no-open-sources']]],
+    ],
+  );
+  t.match(impact.changed[0]?.changes[0]?.message, /"10\.0\.0\.0\/8" is broader than \/16/);
+  t.equal(impact.summary['newly denied'], 2);
+  t.equal(impact.summary.objects, 32);
+
+  // The same answer another way: perimeter check under each rule set, objects whose verdict turns to deny.
+  const verdicts = async (rules: string) => new Map((JSON.parse((await cli(['check', '--rules', rules, '-o', 'json', ...examples])).stdout) as CheckJson).results.map((r) => [r.source, r.verdict]));
+  const [before, after] = [await verdicts('rules'), await verdicts(sixteen)];
+  const newlyDenied = [...after].filter(([source, verdict]) => verdict === 'deny' && before.get(source) !== 'deny').map(([source]) => source);
+  t.same(impact.changed.map((c) => c.source), newlyDenied, 'agrees with check under both rule sets');
+
+  const table = await cli(['diff', '--base', 'rules', '--rules', sixteen, ...examples]);
+  const lines = table.stdout.split('\n');
+  t.match(lines[0], /^CHANGE +OBJECT +RULE +VERDICT +MESSAGE$/);
+  t.match(lines[1], /^newly denied +Service ex-controller-system\/controller +no-open-sources +allow -> deny +spec\.loadBalancerSourceRanges\[0\]: "10\.0\.0\.0\/8" is broader than \/16/);
+  t.ok(lines.includes('32 objects judged under both rule sets: 2 newly denied'));
+
+  const markdown = await cli(['diff', '--base', 'rules', '--rules', sixteen, '-o', 'markdown', ...examples]);
+  t.equal(markdown.code, 1);
+  t.match(markdown.stdout, /^### perimeter: impact of this rule change\n\n> \[!WARNING\]\n> 2 objects that can be applied today would be denied\./);
+  t.match(markdown.stdout, /\| change \| objects \|\n\|---\|---:\|\n\| newly denied \| 2 \|\n/);
+  t.match(markdown.stdout, /#### Newly denied\n\n\| object \| rule \| verdict \| message \|\n\|---\|---\|---\|---\|\n\| Service ex-controller-system\/controller <br>`examples\/ingress-controller-keeps-client-ip-bad\.yaml#\d+` \| `no-open-sources` \| allow → deny \| spec\.loadBalancerSourceRanges\[0\]: "10\.0\.0\.0\/8" is broader than \/16/);
+});
+
+t.test('the reverse edit: no longer denied, and exit 0', async (t) => {
+  const sixteen = await editedRules('ingress.yaml', toSixteen);
+  const run = await cli(['diff', '--base', sixteen, '--rules', 'rules', '-o', 'json', ...examples]);
+  t.equal(run.code, 0, 'nothing newly denied');
+  const impact = JSON.parse(run.stdout) as DiffJson;
+  t.same(impact.changed.map((c) => [c.name, c.before, c.after, c.changes.map((x) => x.change)]), [
+    ['controller', 'deny', 'allow', ['no longer denied']],
+    ['controller', 'deny', 'allow', ['no longer denied']],
+  ]);
+});
+
+// [why, file, edit, settings edit, expected change rows (object name, change, rule), exit code]
+const editRows: [string, string, (text: string) => string, ((text: string) => string) | undefined, [string, string, string][], number][] = [
+  ['no change', 'ingress.yaml', (text) => `${text}\n# a comment\n`, undefined, [], 0],
+  [
+    'deny to warn: the denial becomes a warning',
+    'egress.yaml',
+    (text) => text.replace(/(id: no-open-egress[\s\S]*?enforcement: )deny/, '$1warn'),
+    undefined,
+    [
+      ['egress-anywhere', 'newly warned', 'no-open-egress'],
+      ['egress-anywhere', 'no longer denied', 'no-open-egress'],
+    ],
+    0,
+  ],
+  [
+    'mutate off: what was patched is denied instead',
+    'ingress.yaml',
+    (text) => text.replace(/(id: external-traffic-policy-local[\s\S]*?mutate: )true/, '$1false'),
+    undefined,
+    [
+      ['cluster-policy', 'newly denied', 'external-traffic-policy-local'],
+      ['cluster-policy', 'no longer patched', 'external-traffic-policy-local'],
+      ['controller', 'newly denied', 'external-traffic-policy-local'],
+      ['controller', 'no longer patched', 'external-traffic-policy-local'],
+    ],
+    1,
+  ],
+];
+
+t.test('edits of enforcement, mutation and mode', async (t) => {
+  for (const [why, file, edit, settings, expected, code] of editRows) {
+    const dir = await editedRules(file, edit, settings);
+    const run = await cli(['diff', '--base', 'rules', '--rules', dir, '-o', 'json', ...examples]);
+    t.equal(run.code, code, `${why}: exit ${code}`);
+    const impact = JSON.parse(run.stdout) as DiffJson;
+    const rows = impact.changed.flatMap((c) => c.changes.map((x) => [c.name, x.change, x.rule])).sort((a, b) => a.join().localeCompare(b.join()));
+    t.same(rows, expected, why);
+  }
+});
+
+t.test('switching the set to audit mode: every denial becomes a warning, nothing newly denied', async (t) => {
+  const dir = await editedRules('perimeter.yaml', (text) => text.replace('mode: enforce', 'mode: audit'));
+  const run = await cli(['diff', '--base', 'rules', '--rules', dir, '-o', 'json', ...examples]);
+  t.equal(run.code, 0);
+  const impact = JSON.parse(run.stdout) as DiffJson;
+  t.equal(impact.summary['newly denied'], 0);
+  t.ok(impact.summary['no longer denied']! > 0);
+  t.ok(impact.changed.filter((c) => c.before === 'deny').every((c) => c.after === 'warn' && c.changes.some((x) => x.change === 'newly warned')), 'each denied object is warned instead');
+  const nothing = await cli(['diff', '--base', 'rules', '--rules', 'rules', '-o', 'markdown', ...examples]);
+  t.equal(nothing.code, 0);
+  t.match(nothing.stdout, /32 objects judged under the base and the new rules\.\n\nNothing changes\./);
+});
+
+t.test('diff usage errors', async (t) => {
+  t.match((await cli(['diff', '--rules', 'rules', 'examples/no-open-sources-bad.yaml'])).stderr, /diff needs --base OLD_RULES_DIR/);
+  t.match((await cli(['diff', '--base', 'rules'])).stderr, /diff takes either --cluster or FILE\.\.\./);
+  t.match((await cli(['diff', '--base', 'rules', '-o', 'html', 'examples/no-open-sources-bad.yaml'])).stderr, /--output must be one of: table, json, markdown \(got "html"\)/);
+  const broken = await cli(['diff', '--base', 'no/such/rules', 'examples/no-open-sources-bad.yaml']);
+  t.equal(broken.code, 2);
+  t.match(broken.stderr, /no\/such\/rules: cannot read the rules directory: no such directory/);
+});
