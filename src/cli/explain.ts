@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import type { AnyCheck } from '../checks/check.js';
 import { CHECKS, CHECKS_BY_ID } from '../checks/index.js';
 import { inlineYaml, renderCheckReference, wrap } from '../docs/reference.js';
-import type { Exemption, Origin, Rule, RuleSet } from '../engine/rule-set.js';
+import { describeExemptionMatch, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import { loadRuleDirectory } from '../rules/load.js';
 import { EXIT, type CommandIO } from './io.js';
 
@@ -22,7 +22,6 @@ export interface ExplainOptions {
 
 /** Terminal width the text is wrapped at. */
 const WIDTH = 100;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function at(origin: Origin): string {
   return `${origin.file}:${origin.line}:${origin.column}`;
@@ -57,14 +56,11 @@ function parametersText(rule: Rule): string {
 }
 
 function exemptionText(exemption: Exemption, now: Date): string {
-  const what = [exemption.namespace !== undefined ? `namespace ${exemption.namespace}` : undefined, exemption.name !== undefined ? `name ${exemption.name}` : undefined]
-    .filter((part) => part !== undefined)
-    .join(', ');
+  const what = describeExemptionMatch(exemption);
   const facts: string[] = [];
   if (exemption.owner !== undefined) facts.push(`owner ${exemption.owner}`);
   if (exemption.expires !== undefined) {
-    // An exemption covers the whole of its last day, in UTC (src/rules/load.ts).
-    const expired = Date.parse(`${exemption.expires}T00:00:00Z`) + DAY_MS <= now.getTime();
+    const expired = exemption.endsAt <= now.getTime();
     facts.push(expired ? `EXPIRED ${exemption.expires}, no longer applies` : `expires ${exemption.expires}`);
   }
   const head = `    - ${what} (${at(exemption.origin)}${facts.length > 0 ? `; ${facts.join('; ')}` : ''})`;

@@ -29,7 +29,8 @@ Commands:
       Judge what exists: every Service, Ingress and NetworkPolicy of a live cluster (paged), or
       files, and each namespace without a default-deny egress policy. PolicyReport output is
       wgpolicyk8s.io/v1alpha2 YAML. Exit 0, 1 (something deny-level) or 2.
-  diff --base OLD_DIR [--rules NEW_DIR] [-o table|json|markdown] (FILE... | - | --cluster [--kubeconfig F] [--namespace NS])
+  diff --base OLD_DIR [--rules NEW_DIR] [-o table|json|markdown]
+       (FILE... | - | --cluster [--kubeconfig F] [--namespace NS] [--chunk-size 500])
       Preview a rule change: judge the same objects under both rule sets and list, per object and
       rule, what is newly denied, warned or patched, and what no longer is, with counts.
       Markdown output fits a pull-request comment. Exit 1 when an object that is allowed today
@@ -101,6 +102,16 @@ function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly
   if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${flag} must be one of: ${allowed.join(', ')} (got "${text}")`);
   return text as T;
 }
+
+/** A flag's value as a whole number ≥ `min`: digits only, so "" or "1e3" are refused, not read as 0 or 1000. */
+function wholeNumber(flag: string, value: unknown, what: string, min = 0): number {
+  const text = String(value);
+  const number = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(number) || number < min) throw new UsageError(`--${flag} must be ${what} (got "${text}")`);
+  return number;
+}
+
+const positiveInteger = (flag: string, value: unknown) => wholeNumber(flag, value, 'a positive integer', 1);
 
 function outputFormat(value: string | boolean | undefined): OutputFormat {
   return oneOf('output', typeof value === 'string' ? value : 'table', OUTPUT_FORMATS);
@@ -181,8 +192,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
         namespace: { type: 'string', short: 'n' },
         'chunk-size': { type: 'string', default: '500' },
       });
-      const chunkSize = Number(values['chunk-size']);
-      if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageError(`--chunk-size must be a positive integer (got "${String(values['chunk-size'])}")`);
+      const chunkSize = positiveInteger('chunk-size', values['chunk-size']);
       const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', AUDIT_FORMATS);
       return runAudit(
         {
@@ -205,8 +215,10 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
         cluster: { type: 'boolean', default: false },
         kubeconfig: { type: 'string' },
         namespace: { type: 'string', short: 'n' },
+        'chunk-size': { type: 'string', default: '500' },
       });
       if (typeof values.base !== 'string') throw new UsageError('diff needs --base OLD_RULES_DIR: the rules to compare against');
+      const chunkSize = positiveInteger('chunk-size', values['chunk-size']);
       const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', DIFF_FORMATS);
       return runDiff(
         {
@@ -217,6 +229,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
           ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
           ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
           files: positionals,
+          chunkSize,
         },
         io,
       );
@@ -224,8 +237,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
     case 'lint-rules': {
       const { values, positionals } = parse(rest, { 'expiring-within': { type: 'string', default: String(DEFAULT_EXPIRY_WARNING_DAYS) }, expired: { type: 'string', default: 'error' } });
       if (positionals.length > 1) throw new UsageError('lint-rules takes one directory');
-      const expiringWithinDays = Number(values['expiring-within']);
-      if (!Number.isInteger(expiringWithinDays) || expiringWithinDays < 0) throw new UsageError(`--expiring-within must be a number of days, 0 or more (got "${String(values['expiring-within'])}")`);
+      const expiringWithinDays = wholeNumber('expiring-within', values['expiring-within'], 'a number of days, 0 or more');
       const expired = oneOf('expired', values.expired, ['error', 'warning'] as const);
       return runLintRules({ rulesDir: positionals[0] ?? defaultRulesDir(), expiringWithinDays, expired }, io);
     }

@@ -21,9 +21,23 @@ export interface Exemption {
   readonly owner?: string;
   /** `YYYY-MM-DD`; the exemption applies through that day (UTC) and not after. */
   readonly expires?: string;
+  /** The first moment (epoch ms) it no longer applies: the end of its last day; Infinity without `expires`. */
+  readonly endsAt: number;
   readonly origin: Origin;
   /** Whether it covers an object with this namespace and name at `now`. */
   readonly matches: (namespace: string, name: string, now: Date) => boolean;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** When an exemption with this `expires` day stops applying: the end of that day, in UTC. */
+export function exemptionEnd(expires: string | undefined): number {
+  return expires === undefined ? Number.POSITIVE_INFINITY : Date.parse(`${expires}T00:00:00Z`) + DAY_MS;
+}
+
+/** What an exemption matches, as written: `namespace legacy-*, name partner-gateway`. */
+export function describeExemptionMatch(exemption: Pick<Exemption, 'namespace' | 'name'>): string {
+  return [exemption.namespace !== undefined ? `namespace ${exemption.namespace}` : '', exemption.name !== undefined ? `name ${exemption.name}` : ''].filter((part) => part !== '').join(', ');
 }
 
 export interface Rule {

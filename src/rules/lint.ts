@@ -4,7 +4,7 @@
  * that have expired (they no longer apply, so they only mislead the reader of the rule file).
  * Pure: the rule set and the day in, problems out.
  */
-import type { Exemption, Origin, RuleSet } from '../engine/rule-set.js';
+import { describeExemptionMatch, type Exemption, type Origin, type RuleSet } from '../engine/rule-set.js';
 import { formatProblem } from './yaml-source.js';
 
 export type LintSeverity = 'warning' | 'error';
@@ -25,17 +25,11 @@ export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** `namespace legacy-*, name partner-gateway`: what an exemption matches, as written. */
-function matchOf(exemption: Exemption): string {
-  return [exemption.namespace !== undefined ? `namespace ${exemption.namespace}` : '', exemption.name !== undefined ? `name ${exemption.name}` : ''].filter((part) => part !== '').join(', ');
-}
-
 function lintExemption(exemption: Exemption, scope: string, now: Date, options: LintOptions): LintProblem | undefined {
   if (exemption.expires === undefined) return undefined;
-  // An exemption applies through its last day, in UTC (as the engine reads it).
-  const endsAt = Date.parse(`${exemption.expires}T00:00:00Z`) + DAY_MS;
+  const { endsAt } = exemption;
   const owner = exemption.owner !== undefined ? `; owner: ${exemption.owner}` : `; reason: ${exemption.reason}`;
-  const what = `exemption from ${scope} (${matchOf(exemption)})`;
+  const what = `exemption from ${scope} (${describeExemptionMatch(exemption)})`;
   if (endsAt <= now.getTime()) {
     return { ...exemption.origin, severity: options.expired ?? 'error', message: `${what} expired on ${exemption.expires} and no longer applies; remove it, or renew it with a new expires date${owner}` };
   }

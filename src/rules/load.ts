@@ -4,19 +4,17 @@
  * parameters), then compiled into an indexed rule set. Every problem is reported with file, line
  * and column; nothing half-valid is ever returned.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { Ajv } from 'ajv';
 import { default as addFormatsModule } from 'ajv-formats';
 import picomatch from 'picomatch';
 import type { ParamProblem } from '../checks/check.js';
 import { CHECKS_BY_ID } from '../checks/index.js';
-import { createRuleSet, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
+import { createRuleSet, exemptionEnd, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import type { Enforcement, Mode } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { buildRulesSchema } from './schema.js';
-import { displayPath, formatProblem, parseValidated, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
+import { displayPath, formatProblem, isYamlFileName, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
 
 /** One thing wrong in a rule file, with where. */
 export type RuleProblem = SourceProblem;
@@ -76,13 +74,14 @@ function compileExemption(raw: RawExemption, origin: Origin): Exemption {
   const namespaceMatches = raw.namespace === undefined ? () => true : picomatch(raw.namespace, { dot: true });
   const nameMatches = raw.name === undefined ? () => true : picomatch(raw.name, { dot: true });
   // The exemption covers the whole of its last day, in UTC.
-  const endsAt = raw.expires === undefined ? Number.POSITIVE_INFINITY : Date.parse(`${raw.expires}T00:00:00Z`) + 24 * 60 * 60 * 1000;
+  const endsAt = exemptionEnd(raw.expires);
   return {
     ...(raw.namespace !== undefined ? { namespace: raw.namespace } : {}),
     ...(raw.name !== undefined ? { name: raw.name } : {}),
     reason: raw.reason,
     ...(raw.owner !== undefined ? { owner: raw.owner } : {}),
     ...(raw.expires !== undefined ? { expires: raw.expires } : {}),
+    endsAt,
     origin,
     matches: (namespace, name, now) => now.getTime() < endsAt && namespaceMatches(namespace) && nameMatches(name),
   };
@@ -157,27 +156,11 @@ export function parseRuleFiles(sources: readonly RuleFileSource[]): RuleSet {
 }
 
 /** File names treated as rule files in a rules directory (not recursive: `tests/` is not rules). */
-export function isRuleFileName(name: string): boolean {
-  return name.endsWith('.yaml') || name.endsWith('.yml');
-}
+export const isRuleFileName = isYamlFileName;
 
 /** Reads the rule files of a directory (every `*.yaml`/`*.yml`, in name order) without parsing them. */
 export async function readRuleDirectory(directory: string): Promise<RuleFileSource[]> {
-  let names: string[];
-  try {
-    names = (await readdir(directory, { withFileTypes: true })).filter((entry) => !entry.isDirectory() && isRuleFileName(entry.name)).map((entry) => entry.name);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (error as Error).message;
-    throw new RuleLoadError([{ file: directory, line: 0, column: 0, message: `cannot read the rules directory: ${reason}` }]);
-  }
-  names.sort();
-  if (names.length === 0) throw new RuleLoadError([{ file: directory, line: 0, column: 0, message: 'no rule files (*.yaml, *.yml) in this directory' }]);
-  try {
-    return await Promise.all(names.map(async (name) => ({ file: path.join(directory, name), text: await readFile(path.join(directory, name), 'utf8') })));
-  } catch (error) {
-    // A file removed between listing and reading (an update in progress).
-    throw new RuleLoadError([{ file: directory, line: 0, column: 0, message: `cannot read a rule file: ${(error as Error).message}` }]);
-  }
+  return readYamlDirectory(directory, { directory: 'rules', file: 'rule' }, (problems) => new RuleLoadError(problems));
 }
 
 /** Reads and builds the rule set of a directory. Throws `RuleLoadError` listing every problem. */

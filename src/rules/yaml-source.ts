@@ -3,6 +3,8 @@
  * against a JSON Schema, so that every problem is reported as `file:line:column: message` in words
  * a rule author can act on.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Origin } from '../engine/rule-set.js';
@@ -141,13 +143,21 @@ export function parseValidated<T>(
   describeAt: (data: T, segments: readonly Segment[], text: string) => string = (_data, segments, text) => (segments.length === 0 ? `file ${text}` : `${displayPath(segments)} ${text}`),
 ): ParsedSource<T> | undefined {
   const lines = new LineCounter();
-  const document = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // merge: `<<: *base` merges, as people who write YAML anchors expect (else it is a key named "<<").
+  const document = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const locate = new Locator(source.file, document, lines);
   if (document.errors.length > 0) {
     for (const error of document.errors) problems.push({ ...locate.position(error.pos[0]), message: error.message.split('\n')[0] ?? error.message });
     return undefined;
   }
-  const data = (document.toJS({ maxAliasCount: 100 }) ?? {}) as unknown;
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    // An alias to an anchor that does not exist, or an alias bomb: not among document.errors.
+    problems.push({ ...locate.position(0), message: `cannot read the YAML: ${(error as Error).message}` });
+    return undefined;
+  }
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
       const text = describeSchemaError(error);
@@ -164,4 +174,31 @@ export function parseValidated<T>(
 
 export function sortProblems<P extends SourceProblem>(problems: P[]): P[] {
   return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+}
+
+/** YAML file names: `*.yaml` and `*.yml`. */
+export function isYamlFileName(name: string): boolean {
+  return name.endsWith('.yaml') || name.endsWith('.yml');
+}
+
+/**
+ * The YAML files directly in a directory, in name order, read. Symbolic links count as files
+ * (a mounted ConfigMap is links); sub-folders are not read. Problems are thrown as `fail(problems)`.
+ */
+export async function readYamlDirectory(directory: string, noun: { readonly directory: string; readonly file: string }, fail: (problems: SourceProblem[]) => Error): Promise<FileSource[]> {
+  const problem = (message: string) => fail([{ file: directory, line: 0, column: 0, message }]);
+  let names: string[];
+  try {
+    names = (await readdir(directory, { withFileTypes: true })).filter((entry) => !entry.isDirectory() && isYamlFileName(entry.name)).map((entry) => entry.name);
+  } catch (error) {
+    throw problem(`cannot read the ${noun.directory} directory: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (error as Error).message}`);
+  }
+  names.sort();
+  if (names.length === 0) throw problem(`no ${noun.file} files (*.yaml, *.yml) in this directory`);
+  try {
+    return await Promise.all(names.map(async (name) => ({ file: path.join(directory, name), text: await readFile(path.join(directory, name), 'utf8') })));
+  } catch (error) {
+    // A file removed between listing and reading (an update in progress), or a link to nowhere.
+    throw problem(`cannot read a ${noun.file} file: ${(error as Error).message}`);
+  }
 }

@@ -4,16 +4,14 @@
  * line and column, and any problem stops the run: a case that cannot be read must never count as
  * a pass.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { default as addFormatsModule } from 'ajv-formats';
 import type { Origin } from '../engine/rule-set.js';
 import type { AdmissionOperation, EvaluationPhase, KubeObject } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
-import { ManifestReadError, parseManifests, type SourcedObject } from '../manifests/read.js';
-import { isRuleFileName } from '../rules/load.js';
-import { displayPath, formatProblem, parseValidated, sortProblems, type Locator, type Segment, type SourceProblem } from '../rules/yaml-source.js';
+import { ManifestReadError, readManifests, type SourcedObject } from '../manifests/read.js';
+import { displayPath, formatProblem, parseValidated, readYamlDirectory, sortProblems, type Locator, type Segment, type SourceProblem } from '../rules/yaml-source.js';
 import { buildRuleTestsSchema, type Expected, type RawCase, type RawClusterState, type RawTestFile } from './schema.js';
 
 /** Thrown when test files cannot be read; `problems` lists every error found. */
@@ -59,39 +57,49 @@ function describeAt(data: RawTestFile, segments: readonly Segment[], text: strin
 async function readFiles(files: readonly string[] | undefined, testFile: string, at: Segment[], locate: Locator, problems: SourceProblem[]): Promise<SourcedObject[]> {
   const out: SourcedObject[] = [];
   for (const [i, name] of (files ?? []).entries()) {
-    const file = path.join(path.dirname(testFile), name);
     try {
-      out.push(...parseManifests(await readFile(file, 'utf8'), file));
+      out.push(...(await readManifests([path.join(path.dirname(testFile), name)], noStdin)));
     } catch (error) {
-      const reason = error instanceof ManifestReadError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: no such file` : `${file}: ${(error as Error).message}`;
-      problems.push({ ...locate.at([...at, i]), message: `cannot read ${reason}` });
+      if (!(error instanceof ManifestReadError)) throw error;
+      problems.push({ ...locate.at([...at, i]), message: error.message });
     }
   }
   return out;
 }
 
+const noStdin = () => Promise.resolve('');
+
+const NOTHING_EXISTS: ClusterState = { available: true, objects: [] };
+
 async function clusterOf(raw: RawClusterState | undefined, testFile: string, at: Segment[], locate: Locator, problems: SourceProblem[]): Promise<ClusterState> {
-  if (raw === undefined) return { available: true, objects: [] };
+  if (raw === undefined) return NOTHING_EXISTS;
+  if (raw.available === false && (raw.objects !== undefined || raw.files !== undefined)) {
+    problems.push({ ...locate.at([...at, 'available'], true), message: `${displayPath(at)}: a cluster that cannot be read has no objects; give available: false, or objects and files` });
+  }
   const fromFiles = await readFiles(raw.files, testFile, [...at, 'files'], locate, problems);
   return { available: raw.available ?? true, objects: [...((raw.objects ?? []) as KubeObject[]), ...fromFiles.map((o) => o.object)] };
 }
 
-async function compileCase(raw: RawCase, i: number, file: string, data: RawTestFile, locate: Locator, problems: SourceProblem[]): Promise<TestCase> {
+async function compileCase(raw: RawCase, i: number, file: string, fileCluster: ClusterState, locate: Locator, problems: SourceProblem[]): Promise<TestCase> {
   const at: Segment[] = ['cases', i];
   const inline = (raw.resources ?? []).map((object, j) => {
     const origin = locate.at([...at, 'resources', j]);
     return { source: `${file}:${origin.line}`, object: object as KubeObject };
   });
   const resources = [...inline, ...(await readFiles(raw.files, file, [...at, 'files'], locate, problems))];
-  if (raw.resources === undefined && raw.files === undefined) {
+  if ((raw.resources ?? []).length === 0 && (raw.files ?? []).length === 0) {
     problems.push({ ...locate.at(at), message: `case "${raw.name}" names no resources: give resources (inline objects) or files` });
   }
   const operation = raw.operation ?? 'CREATE';
   if (raw.oldObject !== undefined && operation !== 'UPDATE') {
     problems.push({ ...locate.at([...at, 'oldObject'], true), message: `oldObject goes with operation UPDATE (case "${raw.name}")` });
   }
+  // The API server always sends the old object on UPDATE, and checks judge the change against it.
+  if (raw.oldObject === undefined && operation === 'UPDATE') {
+    problems.push({ ...locate.at([...at, 'operation']), message: `operation UPDATE needs oldObject: the object as it is before the update (case "${raw.name}")` });
+  }
   // The whole file's cluster, unless the case describes its own.
-  const cluster = raw.cluster !== undefined ? await clusterOf(raw.cluster, file, [...at, 'cluster'], locate, problems) : await clusterOf(data.cluster, file, ['cluster'], locate, problems);
+  const cluster = raw.cluster !== undefined ? await clusterOf(raw.cluster, file, [...at, 'cluster'], locate, problems) : fileCluster;
   return {
     file,
     name: raw.name,
@@ -114,11 +122,12 @@ export async function parseTestFiles(sources: readonly { file: string; text: str
     const parsed = parseValidated<RawTestFile>(source, validateTestFile, problems, describeAt);
     if (parsed === undefined) continue;
     const seen = new Map<string, Origin>();
+    const fileCluster = await clusterOf(parsed.data.cluster, source.file, ['cluster'], parsed.locate, problems);
     for (const [i, raw] of parsed.data.cases.entries()) {
       const earlier = seen.get(raw.name);
       if (earlier !== undefined) problems.push({ ...parsed.locate.at(['cases', i, 'name']), message: `case name "${raw.name}" is already used at line ${earlier.line}` });
       else seen.set(raw.name, parsed.locate.at(['cases', i, 'name']));
-      cases.push(await compileCase(raw, i, source.file, parsed.data, parsed.locate, problems));
+      cases.push(await compileCase(raw, i, source.file, fileCluster, parsed.locate, problems));
     }
   }
   if (problems.length > 0) throw new RuleTestLoadError(sortProblems(problems));
@@ -127,20 +136,5 @@ export async function parseTestFiles(sources: readonly { file: string; text: str
 
 /** Reads every `*.yaml`/`*.yml` test file of a directory, in name order. */
 export async function loadTestDirectory(directory: string): Promise<TestCase[]> {
-  let names: string[];
-  try {
-    names = (await readdir(directory, { withFileTypes: true })).filter((entry) => entry.isFile() && isRuleFileName(entry.name)).map((entry) => entry.name);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (error as Error).message;
-    throw new RuleTestLoadError([{ file: directory, line: 0, column: 0, message: `cannot read the tests directory: ${reason}` }]);
-  }
-  names.sort();
-  if (names.length === 0) throw new RuleTestLoadError([{ file: directory, line: 0, column: 0, message: 'no test files (*.yaml, *.yml) in this directory' }]);
-  let sources: { file: string; text: string }[];
-  try {
-    sources = await Promise.all(names.map(async (name) => ({ file: path.join(directory, name), text: await readFile(path.join(directory, name), 'utf8') })));
-  } catch (error) {
-    throw new RuleTestLoadError([{ file: directory, line: 0, column: 0, message: `cannot read a test file: ${(error as Error).message}` }]);
-  }
-  return parseTestFiles(sources);
+  return parseTestFiles(await readYamlDirectory(directory, { directory: 'tests', file: 'test' }, (problems) => new RuleTestLoadError(problems)));
 }

@@ -133,6 +133,7 @@ t.test('diff usage errors', async (t) => {
   t.match((await cli(['diff', '--rules', 'rules', 'examples/no-open-sources-bad.yaml'])).stderr, /diff needs --base OLD_RULES_DIR/);
   t.match((await cli(['diff', '--base', 'rules'])).stderr, /diff takes either --cluster or FILE\.\.\./);
   t.match((await cli(['diff', '--base', 'rules', '-o', 'html', 'examples/no-open-sources-bad.yaml'])).stderr, /--output must be one of: table, json, markdown \(got "html"\)/);
+  t.match((await cli(['diff', '--base', 'rules', '--cluster', '--chunk-size', '0'])).stderr, /--chunk-size must be a positive integer \(got "0"\)/);
   const broken = await cli(['diff', '--base', 'no/such/rules', 'examples/no-open-sources-bad.yaml']);
   t.equal(broken.code, 2);
   t.match(broken.stderr, /no\/such\/rules: cannot read the rules directory: no such directory/);

@@ -59,5 +59,6 @@ t.test('lint-rules: exemptions far from their end, or without one, are quiet', a
 
 t.test('lint-rules: flag errors', async (t) => {
   t.match((await cli(['lint-rules', 'rules', '--expiring-within', 'soon'])).stderr, /--expiring-within must be a number of days, 0 or more \(got "soon"\)/);
+  t.match((await cli(['lint-rules', 'rules', '--expiring-within', ''])).stderr, /--expiring-within must be a number of days, 0 or more \(got ""\)/, 'empty is not 0');
   t.match((await cli(['lint-rules', 'rules', '--expired', 'ignore'])).stderr, /--expired must be one of: error, warning \(got "ignore"\)/);
 });

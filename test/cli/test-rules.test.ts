@@ -1,9 +1,11 @@
 import t from 'tap';
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadRuleDirectory } from '../../src/rules/load.js';
+import { loadTestDirectory } from '../../src/ruletest/load.js';
+import { runCases } from '../../src/ruletest/run.js';
 import { cli } from './run.js';
 
 interface JsonRun {
@@ -44,6 +46,17 @@ t.test('the shipped cases pass, and cover every shipped rule both ways', async (
   t.match(table.stdout, /PASS {2}the whole internet is denied in every spelling/);
   t.match(table.stdout, new RegExp(`${written} cases: ${written} passed, 0 failed, 0 errors`));
   t.notMatch(table.stdout, /rules without both/);
+});
+
+t.test('every shipped rule has a case where it acts at its own enforcement (and patches, if it mutates)', async (t) => {
+  const ruleSet = await loadRuleDirectory('rules');
+  const run = runCases(await loadTestDirectory('rules/tests'), ruleSet, new Date('2026-11-21T00:00:00Z'));
+  const evaluations = run.results.flatMap((result) => result.resources.map((r) => r.evaluation));
+  for (const rule of ruleSet.rules) {
+    const acted = evaluations.some((e) => e.verdict === rule.enforcement && e.findings.some((f) => f.rule === rule.id && f.enforcement === rule.enforcement));
+    t.ok(acted, `${rule.id}: a case whose verdict is ${rule.enforcement} because of it`);
+    if (rule.mutate) t.ok(evaluations.some((e) => e.mutations.some((m) => m.rule === rule.id) && e.patch.length > 0), `${rule.id}: a case where it patches`);
+  }
 });
 
 t.test('a deliberately wrong case fails with a readable diff of expected and actual', async (t) => {
@@ -95,10 +108,15 @@ const invalidRows: [string, string, RegExp][] = [
   ['unknown verdict', `cases:\n  - name: v\n    resources: [${OPEN_LB}]\n    expect: {verdict: denied}\n`, /empty\.yaml:4:23: expect\.verdict must be one of: allow, warn, deny \(case "v"\)/],
   ['no resources', `cases:\n  - name: nothing\n    expect: {verdict: deny}\n`, /empty\.yaml:2:5: case "nothing" names no resources/],
   ['duplicate names', `cases:\n  - name: a\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n  - name: a\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n`, /empty\.yaml:5:11: case name "a" is already used at line 2/],
-  ['missing file', `cases:\n  - name: f\n    files: [nowhere.yaml]\n    expect: {verdict: deny}\n`, /empty\.yaml:3:13: cannot read .*nowhere\.yaml: no such file/],
+  ['missing file', `cases:\n  - name: f\n    files: [nowhere.yaml]\n    expect: {verdict: deny}\n`, /empty\.yaml:3:13: .*nowhere\.yaml: cannot read \(no such file\)/],
   ['oldObject without UPDATE', `cases:\n  - name: o\n    resources: [${OPEN_LB}]\n    oldObject: ${OPEN_LB}\n    expect: {verdict: deny}\n`, /empty\.yaml:4:5: oldObject goes with operation UPDATE \(case "o"\)/],
   ['bad date', `cases:\n  - name: d\n    now: tomorrow\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n`, /empty\.yaml:3:10: now must be a date written YYYY-MM-DD \(case "d"\)/],
   ['YAML syntax', `cases:\n  - name: [unclosed\n`, /empty\.yaml:\d+:\d+: /],
+  ['alias to no anchor', `cases: [*nowhere]\n`, /empty\.yaml:1:1: cannot read the YAML: Unresolved alias/],
+  ['empty resources', `cases:\n  - name: e\n    resources: []\n    expect: {verdict: deny}\n`, /empty\.yaml:2:5: case "e" names no resources/],
+  ['UPDATE without oldObject', `cases:\n  - name: u\n    operation: UPDATE\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n`, /empty\.yaml:3:16: operation UPDATE needs oldObject: the object as it is before the update \(case "u"\)/],
+  ['objects in a cluster that cannot be read', `cluster: {available: false, objects: [${DEFAULT_DENY}]}\ncases:\n  - name: c\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n`, /empty\.yaml:1:11: cluster: a cluster that cannot be read has no objects/],
+  ['a directory as a file', `cases:\n  - name: d\n    files: [.]\n    expect: {verdict: deny}\n`, /empty\.yaml:3:13: .*tests: cannot read \(is a directory\)/],
   ['no cases', `cases: []\n`, /empty\.yaml:1:8: cases must NOT have fewer than 1 items/],
 ];
 
@@ -114,6 +132,32 @@ t.test('test files that cannot be read are refused with file:line:column', async
   t.match(run.stderr, /tests: no test files \(\*\.yaml, \*\.yml\) in this directory/);
   const missing = await cli(['test', 'rules', '--tests', 'no/such/dir']);
   t.match(missing.stderr, /no\/such\/dir: cannot read the tests directory: no such directory/);
+});
+
+t.test('a missing cluster file of the whole test file is reported once, not per case', async (t) => {
+  const text = `cluster: {files: [gone.yaml]}\ncases:\n${['a', 'b', 'c'].map((name) => `  - name: ${name}\n    resources: [${OPEN_LB}]\n    expect: {verdict: deny}\n`).join('')}`;
+  const run = await cli(['test', await rulesWithTests({ 'empty.yaml': text })]);
+  t.equal(run.code, 2);
+  t.equal(run.stderr.match(/gone\.yaml/g)?.length, 1, run.stderr);
+});
+
+t.test('symbolic links are test files (a mounted ConfigMap is links), and YAML merge keys merge', async (t) => {
+  const dir = await rulesWithTests({});
+  const elsewhere = await mkdtemp(path.join(tmpdir(), 'perimeter-linked-'));
+  await writeFile(path.join(elsewhere, 'linked.yaml'), `cases:
+  - name: merged from an anchor
+    resources:
+      - &lb ${OPEN_LB}
+      - <<: *lb
+        metadata: {name: world-2, namespace: shop}
+    cluster: {objects: [${DEFAULT_DENY}]}
+    expect: {verdict: allow}
+`);
+  await symlink(path.join(elsewhere, 'linked.yaml'), path.join(dir, 'tests', 'linked.yaml'));
+  const run = await cli(['test', dir, '-o', 'json']);
+  t.equal(run.code, 1, 'the linked file ran, and its wrong expectation failed');
+  const report = JSON.parse(run.stdout) as JsonRun;
+  t.same(report.results[0]?.resources.map((r) => [r.name, r.verdict]), [['world', 'deny'], ['world-2', 'deny']], 'the merged resource is a LoadBalancer open to the world, not a Service with a "<<" key');
 });
 
 t.test('a case that judges nothing is an error, not a pass', async (t) => {

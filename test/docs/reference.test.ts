@@ -50,7 +50,7 @@ t.test('docs/rules.md: generated notice, the hand-written intro, every check in 
 });
 
 t.test('rule-file and exemption fields are tabled from the schema', async (t) => {
-  for (const key of ['mode', 'rules', 'id', 'check', 'enforcement', 'mutate', 'params', 'reason', 'expires']) {
+  for (const key of ['mode', 'rules', 'id', 'check', 'enforcement', 'mutate', 'params', 'reason', 'owner', 'expires']) {
     t.match(committed, new RegExp(`\\n\\| \`${key}\` \\|`), `${key} has a row`);
   }
   t.match(committed, /\| `mutate` \| boolean \| `false` \| Patch in the fix instead of reporting/);
