@@ -13,6 +13,7 @@ import { runServe } from './serve.js';
 import { runRuleTests } from './test-rules.js';
 import { runLintRules } from './lint-rules.js';
 import { DIFF_FORMATS, runDiff } from './diff.js';
+import type { ObjectSourceOptions } from './objects.js';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from '../rules/lint.js';
 import { runWebhookConfig } from './webhook-config.js';
 import { ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
@@ -113,6 +114,24 @@ function wholeNumber(flag: string, value: unknown, what: string, min = 0): numbe
 
 const positiveInteger = (flag: string, value: unknown) => wholeNumber(flag, value, 'a positive integer', 1);
 
+/** Flags of the commands that judge files or a live cluster (audit, diff). */
+const OBJECT_SOURCE_FLAGS = {
+  cluster: { type: 'boolean', default: false },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  'chunk-size': { type: 'string', default: '500' },
+} as const satisfies ParseArgsConfig['options'];
+
+function objectSource(values: Values, positionals: string[]): ObjectSourceOptions {
+  return {
+    cluster: values.cluster === true,
+    ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
+    ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
+    files: positionals,
+    chunkSize: positiveInteger('chunk-size', values['chunk-size']),
+  };
+}
+
 function outputFormat(value: string | boolean | undefined): OutputFormat {
   return oneOf('output', typeof value === 'string' ? value : 'table', OUTPUT_FORMATS);
 }
@@ -184,55 +203,15 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       return runWebhookConfig(values, io);
     }
     case 'audit': {
-      const { values, positionals } = parse(rest, {
-        rules: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        cluster: { type: 'boolean', default: false },
-        kubeconfig: { type: 'string' },
-        namespace: { type: 'string', short: 'n' },
-        'chunk-size': { type: 'string', default: '500' },
-      });
-      const chunkSize = positiveInteger('chunk-size', values['chunk-size']);
+      const { values, positionals } = parse(rest, { rules: { type: 'string' }, output: { type: 'string', short: 'o' }, ...OBJECT_SOURCE_FLAGS });
       const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', AUDIT_FORMATS);
-      return runAudit(
-        {
-          rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(),
-          output,
-          cluster: values.cluster === true,
-          ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
-          ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
-          files: positionals,
-          chunkSize,
-        },
-        io,
-      );
+      return runAudit({ rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output, ...objectSource(values, positionals) }, io);
     }
     case 'diff': {
-      const { values, positionals } = parse(rest, {
-        base: { type: 'string' },
-        rules: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        cluster: { type: 'boolean', default: false },
-        kubeconfig: { type: 'string' },
-        namespace: { type: 'string', short: 'n' },
-        'chunk-size': { type: 'string', default: '500' },
-      });
+      const { values, positionals } = parse(rest, { base: { type: 'string' }, rules: { type: 'string' }, output: { type: 'string', short: 'o' }, ...OBJECT_SOURCE_FLAGS });
       if (typeof values.base !== 'string') throw new UsageError('diff needs --base OLD_RULES_DIR: the rules to compare against');
-      const chunkSize = positiveInteger('chunk-size', values['chunk-size']);
       const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', DIFF_FORMATS);
-      return runDiff(
-        {
-          baseRulesDir: values.base,
-          rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(),
-          output,
-          cluster: values.cluster === true,
-          ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
-          ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
-          files: positionals,
-          chunkSize,
-        },
-        io,
-      );
+      return runDiff({ baseRulesDir: values.base, rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output, ...objectSource(values, positionals) }, io);
     }
     case 'lint-rules': {
       const { values, positionals } = parse(rest, { 'expiring-within': { type: 'string', default: String(DEFAULT_EXPIRY_WARNING_DAYS) }, expired: { type: 'string', default: 'error' } });

@@ -2,6 +2,7 @@
  * The impact of a rule change for people (a table), for programs (JSON), and for a pull-request
  * comment (Markdown).
  */
+import { pad } from '../report/format.js';
 import { CHANGE_KINDS, hasNewDenials, type Impact, type ObjectChange } from './impact.js';
 
 const objectName = (object: ObjectChange) => `${object.kind} ${object.namespace}/${object.name}`;
@@ -9,12 +10,6 @@ const objectName = (object: ObjectChange) => `${object.kind} ${object.namespace}
 function countsLine(impact: Impact): string {
   const parts = CHANGE_KINDS.filter((kind) => impact.counts[kind] > 0).map((kind) => `${impact.counts[kind]} ${kind}`);
   return `${impact.objects} objects judged under both rule sets: ${parts.length === 0 ? 'nothing changes' : parts.join(', ')}`;
-}
-
-function pad(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
 /** One line per object and rule that changes, newly denied first. */

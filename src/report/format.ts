@@ -15,7 +15,8 @@ export function formatJson(report: Report): string {
   return `${JSON.stringify({ results: report.results, ...namespaces, summary: report.summary }, null, 2)}\n`;
 }
 
-function pad(rows: readonly (readonly string[])[]): string {
+/** Rows as aligned columns, two spaces apart; the last column is not padded. */
+export function pad(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
