@@ -5,8 +5,6 @@
  * and column; nothing half-valid is ever returned.
  */
 import { Value } from '@sinclair/typebox/value';
-import { Ajv } from 'ajv';
-import { default as addFormatsModule } from 'ajv-formats';
 import picomatch from 'picomatch';
 import type { ParamProblem } from '../checks/check.js';
 import { CHECKS_BY_ID } from '../checks/index.js';
@@ -14,7 +12,7 @@ import { createRuleSet, exemptionEnd, type Exemption, type Origin, type Rule, ty
 import type { Enforcement, Mode } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { buildRulesSchema } from './schema.js';
-import { displayPath, formatProblem, isYamlFileName, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
+import { compileFileSchema, displayPath, formatProblem, isYamlFileName, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
 
 /** One thing wrong in a rule file, with where. */
 export type RuleProblem = SourceProblem;
@@ -31,11 +29,7 @@ export class RuleLoadError extends PerimeterError {
 /** A rule file's name (as shown in messages) and its text. */
 export type RuleFileSource = FileSource;
 
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the import is the module object.
-const addFormats = addFormatsModule.default;
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-addFormats(ajv, ['date']);
-const validateFile = ajv.compile(buildRulesSchema());
+const validateFile = compileFileSchema(buildRulesSchema());
 
 interface RawExemption {
   namespace?: string;

@@ -5,7 +5,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { default as addFormatsModule } from 'ajv-formats';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Origin } from '../engine/rule-set.js';
 
@@ -123,6 +124,16 @@ function describeSchemaError(error: ErrorObject): string | undefined {
     default:
       return error.message;
   }
+}
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the import is the module object.
+const addFormats = addFormatsModule.default;
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+addFormats(ajv, ['date']);
+
+/** A validator for a file schema: every error reported (not just the first), `format: date` known. */
+export function compileFileSchema(schema: Record<string, unknown>): ValidateFunction {
+  return ajv.compile(schema);
 }
 
 /** A parsed file that passed its schema: its data, and where each part of it was written. */

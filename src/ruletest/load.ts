@@ -5,13 +5,11 @@
  * a pass.
  */
 import path from 'node:path';
-import { Ajv } from 'ajv';
-import { default as addFormatsModule } from 'ajv-formats';
 import type { Origin } from '../engine/rule-set.js';
 import type { AdmissionOperation, EvaluationPhase, KubeObject } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { ManifestReadError, readManifests, type SourcedObject } from '../manifests/read.js';
-import { displayPath, formatProblem, parseValidated, readYamlDirectory, sortProblems, type Locator, type Segment, type SourceProblem } from '../rules/yaml-source.js';
+import { compileFileSchema, displayPath, formatProblem, parseValidated, readYamlDirectory, sortProblems, type Locator, type Segment, type SourceProblem } from '../rules/yaml-source.js';
 import { buildRuleTestsSchema, type Expected, type RawCase, type RawClusterState, type RawTestFile } from './schema.js';
 
 /** Thrown when test files cannot be read; `problems` lists every error found. */
@@ -41,10 +39,7 @@ export interface TestCase {
   readonly expect: Expected;
 }
 
-const addFormats = addFormatsModule.default;
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-addFormats(ajv, ['date']);
-const validateTestFile = ajv.compile(buildRuleTestsSchema());
+const validateTestFile = compileFileSchema(buildRuleTestsSchema());
 
 /** `cases[2].expect must give ...` reads better as `case "open LB": expect must give ...`. */
 function describeAt(data: RawTestFile, segments: readonly Segment[], text: string): string {
