@@ -44,7 +44,7 @@ Commands:
       Show a rule: where it is defined, enforcement, parameters (those set differently from the
       defaults marked), exemptions, then its check's reference with examples. Also takes a check id.
   test [DIR] [--tests DIR/tests] [-o table|json]
-      Run the rule test cases (DIR/tests/*.yaml) against the rules of DIR (default: as --rules):
+      Run the rule test cases (DIR/tests/*.yaml) against the rules of DIR (default: as for --rules):
       PASS or FAIL per case, with expected and actual verdict, findings and patch.
       Exit 0 when all pass, 1 when a case fails, 2 when rules or test files cannot be read.
   serve [--port 8443] [--host 0.0.0.0] [--rules DIR] [--tls-cert FILE --tls-key FILE] [--log-level info]
