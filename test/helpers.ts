@@ -1,6 +1,5 @@
 /** Builders for test objects and a way to run one check with its default parameters. */
-import { Value } from '@sinclair/typebox/value';
-import type { AnyCheck } from '../src/checks/check.js';
+import { paramsWithDefaults, type AnyCheck } from '../src/checks/check.js';
 import { bundleClusterView, UNKNOWN_CLUSTER } from '../src/context/bundle.js';
 import type { CheckContext, CheckFinding, ClusterView, KubeObject } from '../src/engine/types.js';
 
@@ -46,5 +45,5 @@ export function contextFor(overrides: Partial<CheckContext> = {}): CheckContext 
 
 /** Runs a check the way the engine does: parameters defaulted from its schema. */
 export function runCheck(check: AnyCheck, object: KubeObject, params: Record<string, unknown> = {}, context: CheckContext = contextFor()): readonly CheckFinding[] {
-  return check.evaluate(object, Value.Default(check.params, structuredClone(params)) as Record<string, unknown>, context);
+  return check.evaluate(object, paramsWithDefaults(check, params), context);
 }

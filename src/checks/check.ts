@@ -4,6 +4,7 @@
  * the cluster knows and the evaluation time.
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { AdmissionOperation, CheckContext, CheckFinding, KubeObject, ResourceKind } from '../engine/types.js';
 
 /** A problem with a check's parameters beyond what the schema can say (a CIDR that won't parse). */
@@ -65,6 +66,14 @@ export interface CheckExample {
 export interface AnyCheck extends Omit<CheckDefinition, 'evaluate' | 'validateParams'> {
   readonly validateParams?: (params: Readonly<Record<string, unknown>>) => readonly ParamProblem[];
   readonly evaluate: (object: KubeObject, params: Readonly<Record<string, unknown>>, context: CheckContext) => readonly CheckFinding[];
+}
+
+/**
+ * A rule's parameters as the check receives them: a copy of what the rule file wrote (never the
+ * caller's object), with the schema's defaults filled in for what it left out.
+ */
+export function paramsWithDefaults(check: Pick<AnyCheck, 'params'>, written: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return Value.Default(check.params, structuredClone(written)) as Record<string, unknown>;
 }
 
 /** Defines a check with its parameter types inferred from its schema, and registers it erased. */

@@ -5,9 +5,8 @@
  * has, it prints the check's reference and the rules that use the check.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { Value } from '@sinclair/typebox/value';
 import { stringify } from 'yaml';
-import type { AnyCheck } from '../checks/check.js';
+import { paramsWithDefaults, type AnyCheck } from '../checks/check.js';
 import { CHECKS, CHECKS_BY_ID } from '../checks/index.js';
 import { inlineYaml, renderCheckReference, wrap } from '../docs/reference.js';
 import { describeExemptionMatch, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
@@ -39,7 +38,7 @@ function keyValue(name: string, value: unknown, indent: string, first = indent):
 }
 
 function parametersText(rule: Rule): string {
-  const defaults = Value.Default(rule.check.params, {}) as Record<string, unknown>;
+  const defaults = paramsWithDefaults(rule.check);
   const names = [...new Set([...Object.keys(rule.check.params.properties), ...Object.keys(rule.params)])];
   if (names.length === 0) return 'Parameters: none.';
   const lines = ['Parameters (* differs from the default):'];

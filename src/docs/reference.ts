@@ -7,9 +7,8 @@
  * running the real engine, with a fixed date so the output is the same on every run.
  */
 import { readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
 import { stringify } from 'yaml';
-import type { AnyCheck, CheckExample } from '../checks/check.js';
+import { paramsWithDefaults, type AnyCheck, type CheckExample } from '../checks/check.js';
 import { CHECKS } from '../checks/index.js';
 import { bundleClusterView } from '../context/bundle.js';
 import { evaluate } from '../engine/evaluate.js';
@@ -139,11 +138,6 @@ export interface ExampleOutcome {
   readonly mutated?: Evaluation;
 }
 
-/** The parameters a rule with the example's `params` ends up with. */
-export function exampleParams(check: AnyCheck, example: CheckExample): Record<string, unknown> {
-  return Value.Default(check.params, structuredClone(example.params ?? {})) as Record<string, unknown>;
-}
-
 function judge(check: AnyCheck, example: CheckExample, mutate: boolean): Evaluation {
   const rule: Rule = {
     id: check.id,
@@ -151,7 +145,7 @@ function judge(check: AnyCheck, example: CheckExample, mutate: boolean): Evaluat
     check,
     enforcement: 'deny',
     mutate,
-    params: Object.freeze(exampleParams(check, example)),
+    params: Object.freeze(paramsWithDefaults(check, example.params)),
     exclude: [],
     origin: { file: 'docs/rules.md', line: 0, column: 0 },
   };

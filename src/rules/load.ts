@@ -4,9 +4,8 @@
  * parameters), then compiled into an indexed rule set. Every problem is reported with file, line
  * and column; nothing half-valid is ever returned.
  */
-import { Value } from '@sinclair/typebox/value';
 import picomatch from 'picomatch';
-import type { ParamProblem } from '../checks/check.js';
+import { paramsWithDefaults, type ParamProblem } from '../checks/check.js';
 import { CHECKS_BY_ID } from '../checks/index.js';
 import { createRuleSet, exemptionEnd, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import type { Enforcement, Mode } from '../engine/types.js';
@@ -127,7 +126,7 @@ export function parseRuleFiles(sources: readonly RuleFileSource[]): RuleSet {
       if (raw.mutate === true && !check.canMutate) {
         problems.push({ ...locate.at(['rules', i, 'mutate']), message: `mutate must be false: check ${check.id} has no fix to patch in (rule ${raw.id})` });
       }
-      const params = Value.Default(check.params, structuredClone(raw.params ?? {})) as Record<string, unknown>;
+      const params = paramsWithDefaults(check, raw.params);
       const paramProblems: readonly ParamProblem[] = check.validateParams?.(params) ?? [];
       for (const problem of paramProblems) {
         const at: Segment[] = ['rules', i, 'params', ...problem.path];
