@@ -2,6 +2,7 @@
  * The impact of a rule change for people (a table), for programs (JSON), and for a pull-request
  * comment (Markdown).
  */
+import { markdownCell } from '../report/markdown.js';
 import { pad } from '../report/format.js';
 import { CHANGE_KINDS, hasNewDenials, type Impact, type ObjectChange } from './impact.js';
 
@@ -28,10 +29,6 @@ export function formatImpactJson(impact: Impact): string {
   return `${JSON.stringify({ changed: impact.changed, summary: { objects: impact.objects, ...impact.counts } }, null, 2)}\n`;
 }
 
-/** A Markdown table cell: pipes escaped, line breaks flattened, so a message cannot break the table. */
-function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
 
 /** A pull-request comment: counts first, then a section per kind of change. */
 export function formatImpactMarkdown(impact: Impact): string {
@@ -48,7 +45,7 @@ export function formatImpactMarkdown(impact: Impact): string {
     lines.push(`#### ${kind[0]!.toUpperCase()}${kind.slice(1)}`, '', '| object | rule | verdict | message |', '|---|---|---|---|');
     for (const object of impact.changed) {
       for (const change of object.changes.filter((c) => c.change === kind)) {
-        lines.push(`| ${cell(objectName(object))} <br>\`${cell(object.source)}\` | \`${cell(change.rule)}\` | ${object.before} → ${object.after} | ${cell(change.message)} |`);
+        lines.push(`| ${markdownCell(objectName(object))} <br>\`${markdownCell(object.source)}\` | \`${markdownCell(change.rule)}\` | ${object.before} → ${object.after} | ${markdownCell(change.message)} |`);
       }
     }
     lines.push('');

@@ -6,6 +6,7 @@
  * What the engine says about each example is not written down anywhere: it is computed here by
  * running the real engine, with a fixed date so the output is the same on every run.
  */
+import { markdownCell } from '../report/markdown.js';
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { paramsWithDefaults, type AnyCheck, type CheckExample } from '../checks/check.js';
@@ -164,16 +165,12 @@ export function runExample(check: AnyCheck, example: CheckExample): ExampleOutco
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-/** A cell's text: pipes would end the cell, line breaks the row. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 function markdownTable(rows: readonly FieldRow[], first: string): string {
   const lines = [`| ${first} | type | default | meaning |`, '|---|---|---|---|'];
   for (const row of rows) {
     const fallback = row.required ? 'required' : '';
-    lines.push(`| \`${row.name}\` | ${cell(row.type)} | ${row.default === undefined ? fallback : `\`${cell(row.default)}\``} | ${cell(row.description)} |`);
+    lines.push(`| \`${row.name}\` | ${markdownCell(row.type)} | ${row.default === undefined ? fallback : `\`${markdownCell(row.default)}\``} | ${markdownCell(row.description)} |`);
   }
   return lines.join('\n');
 }
