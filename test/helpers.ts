@@ -1,4 +1,7 @@
-/** Builders for test objects and a way to run one check with its default parameters. */
+/** Builders for test objects, a way to run one check with its default parameters, and editable copies of the shipped rules. */
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { paramsWithDefaults, type AnyCheck } from '../src/checks/check.js';
 import { bundleClusterView, UNKNOWN_CLUSTER } from '../src/context/bundle.js';
 import type { CheckContext, CheckFinding, ClusterView, KubeObject } from '../src/engine/types.js';
@@ -46,4 +49,23 @@ export function contextFor(overrides: Partial<CheckContext> = {}): CheckContext 
 /** Runs a check the way the engine does: parameters defaulted from its schema. */
 export function runCheck(check: AnyCheck, object: KubeObject, params: Record<string, unknown> = {}, context: CheckContext = contextFor()): readonly CheckFinding[] {
   return check.evaluate(object, paramsWithDefaults(check, params), context);
+}
+
+/**
+ * A copy of the shipped rule files (not their tests) in `<a fresh temporary directory>/rules`, so
+ * files written beside it stay private to the test. `edits` rewrite a file's text (an edit that
+ * changes nothing is a mistake in the test, and throws); `extra` adds files.
+ */
+export async function shippedRulesCopy(edits: Record<string, (text: string) => string> = {}, extra: Record<string, string> = {}): Promise<string> {
+  const dir = path.join(await mkdtemp(path.join(tmpdir(), 'perimeter-rules-')), 'rules');
+  await mkdir(dir);
+  for (const name of await readdir('rules')) {
+    if (!name.endsWith('.yaml')) continue;
+    const text = await readFile(path.join('rules', name), 'utf8');
+    const edited = edits[name]?.(text) ?? text;
+    if (edits[name] !== undefined && edited === text) throw new Error(`the edit changed nothing in rules/${name}`);
+    await writeFile(path.join(dir, name), edited);
+  }
+  for (const [name, text] of Object.entries(extra)) await writeFile(path.join(dir, name), text);
+  return dir;
 }

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OUTPUT_FORMATS, type OutputFormat } from '../report/format.js';
 import { PerimeterError } from '../errors.js';
-import { AUDIT_FORMATS, runAudit, type AuditFormat } from './audit.js';
+import { AUDIT_FORMATS, runAudit } from './audit.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { runRuleTests } from './test-rules.js';

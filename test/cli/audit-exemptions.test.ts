@@ -1,9 +1,9 @@
 import t from 'tap';
-import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { cli } from './run.js';
+import { shippedRulesCopy } from '../helpers.js';
 
 // Shipped rules plus a dated exemption for one partner Service, and objects it does and does not hide.
 const EXEMPTIONS = `rules:
@@ -26,12 +26,10 @@ const MANIFESTS = [
 ].map((doc) => `---\n${doc}\n`).join('');
 
 async function setUp(): Promise<{ rules: string; manifests: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-audit-exempt-'));
-  const rules = path.join(dir, 'rules');
-  await cp('rules', rules, { recursive: true, filter: (source) => !source.includes(`${path.sep}tests`) });
-  await writeFile(path.join(rules, 'partner.yaml'), EXEMPTIONS);
-  await writeFile(path.join(dir, 'shop.yaml'), MANIFESTS);
-  return { rules, manifests: path.join(dir, 'shop.yaml') };
+  const rules = await shippedRulesCopy({}, { 'partner.yaml': EXEMPTIONS });
+  const manifests = path.join(rules, '..', 'shop.yaml');
+  await writeFile(manifests, MANIFESTS);
+  return { rules, manifests };
 }
 
 interface Result {

@@ -1,22 +1,12 @@
 import t from 'tap';
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { cli } from './run.js';
+import { shippedRulesCopy } from '../helpers.js';
 
 const examples = (await readdir('examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => `examples/${f}`);
 
 /** A copy of the shipped rules with `edit` applied to one file's text. */
-async function editedRules(file: string, edit: (text: string) => string, settings?: (text: string) => string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-diff-'));
-  await cp('rules', dir, { recursive: true, filter: (source) => !source.includes(`${path.sep}tests`) });
-  const text = await readFile(path.join(dir, file), 'utf8');
-  const edited = edit(text);
-  if (edited === text) throw new Error(`the edit changed nothing in ${file}`);
-  await writeFile(path.join(dir, file), edited);
-  if (settings !== undefined) await writeFile(path.join(dir, 'perimeter.yaml'), settings(await readFile(path.join(dir, 'perimeter.yaml'), 'utf8')));
-  return dir;
-}
+const editedRules = (file: string, edit: (text: string) => string) => shippedRulesCopy({ [file]: edit });
 
 const toSixteen = (text: string) => text.replace('minPrefixLengthV4: 8', 'minPrefixLengthV4: 16');
 
@@ -76,14 +66,13 @@ t.test('the reverse edit: no longer denied, and exit 0', async (t) => {
   ]);
 });
 
-// [why, file, edit, settings edit, expected change rows (object name, change, rule), exit code]
-const editRows: [string, string, (text: string) => string, ((text: string) => string) | undefined, [string, string, string][], number][] = [
-  ['no change', 'ingress.yaml', (text) => `${text}\n# a comment\n`, undefined, [], 0],
+// [why, file, edit, expected change rows (object name, change, rule), exit code]
+const editRows: [string, string, (text: string) => string, [string, string, string][], number][] = [
+  ['no change', 'ingress.yaml', (text) => `${text}\n# a comment\n`, [], 0],
   [
     'deny to warn: the denial becomes a warning',
     'egress.yaml',
     (text) => text.replace(/(id: no-open-egress[\s\S]*?enforcement: )deny/, '$1warn'),
-    undefined,
     [
       ['egress-anywhere', 'newly warned', 'no-open-egress'],
       ['egress-anywhere', 'no longer denied', 'no-open-egress'],
@@ -94,7 +83,6 @@ const editRows: [string, string, (text: string) => string, ((text: string) => st
     'mutate off: what was patched is denied instead',
     'ingress.yaml',
     (text) => text.replace(/(id: external-traffic-policy-local[\s\S]*?mutate: )true/, '$1false'),
-    undefined,
     [
       ['cluster-policy', 'newly denied', 'external-traffic-policy-local'],
       ['cluster-policy', 'no longer patched', 'external-traffic-policy-local'],
@@ -106,8 +94,8 @@ const editRows: [string, string, (text: string) => string, ((text: string) => st
 ];
 
 t.test('edits of enforcement, mutation and mode', async (t) => {
-  for (const [why, file, edit, settings, expected, code] of editRows) {
-    const dir = await editedRules(file, edit, settings);
+  for (const [why, file, edit, expected, code] of editRows) {
+    const dir = await editedRules(file, edit);
     const run = await cli(['diff', '--base', 'rules', '--rules', dir, '-o', 'json', ...examples]);
     t.equal(run.code, code, `${why}: exit ${code}`);
     const impact = JSON.parse(run.stdout) as DiffJson;

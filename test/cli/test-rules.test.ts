@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cp, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -7,6 +7,7 @@ import { loadRuleDirectory } from '../../src/rules/load.js';
 import { loadTestDirectory } from '../../src/ruletest/load.js';
 import { runCases } from '../../src/ruletest/run.js';
 import { cli } from './run.js';
+import { shippedRulesCopy } from '../helpers.js';
 
 interface JsonRun {
   results: { file: string; name: string; status: string; resources: { name: string; verdict: string; findings: string[]; mismatches: unknown[] }[] }[];
@@ -16,9 +17,7 @@ interface JsonRun {
 
 /** A copy of the shipped rules with the given test files instead of the shipped ones. */
 async function rulesWithTests(files: Record<string, string>, extraRules: Record<string, string> = {}): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-test-'));
-  for (const name of await readdir('rules')) if (name.endsWith('.yaml')) await cp(path.join('rules', name), path.join(dir, name));
-  for (const [name, text] of Object.entries(extraRules)) await writeFile(path.join(dir, name), text);
+  const dir = await shippedRulesCopy({}, extraRules);
   await mkdir(path.join(dir, 'tests'));
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, 'tests', name), text);
   return dir;

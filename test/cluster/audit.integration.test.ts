@@ -1,11 +1,12 @@
 /** `perimeter audit --cluster` (and `diff --cluster`) against the fake API server: paging, findings, namespaces, formats, exit codes. */
 import t from 'tap';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { cli } from '../cli/run.js';
+import { shippedRulesCopy } from '../helpers.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { granted } from './rbac.js';
 
@@ -113,10 +114,7 @@ t.test('audit on files is check with the report formats', async (t) => {
 });
 
 t.test('diff --cluster: the impact of a rule change on what exists (same listing and RBAC as audit)', async (t) => {
-  const stricter = await mkdtemp(path.join(dir, 'rules-'));
-  await cp('rules', stricter, { recursive: true, filter: (source) => !source.includes(`${path.sep}tests`) });
-  const ingress = path.join(stricter, 'ingress.yaml');
-  await writeFile(ingress, (await readFile(ingress, 'utf8')).replace('minPrefixLengthV4: 8', 'minPrefixLengthV4: 25'));
+  const stricter = await shippedRulesCopy({ 'ingress.yaml': (text) => text.replace('minPrefixLengthV4: 8', 'minPrefixLengthV4: 25') });
   const run = await cli(['diff', '--cluster', '--kubeconfig', kubeconfig, '--base', 'rules', '--rules', stricter, '-o', 'json']);
   t.equal(run.code, 1, 'exit 1: objects that exist would be denied on their next update');
   const impact = JSON.parse(run.stdout) as { changed: { namespace: string; name: string; changes: { change: string; rule: string }[] }[]; summary: Record<string, number> };
