@@ -1,5 +1,6 @@
 import t from 'tap';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { cli } from './run.js';
 import { shippedRulesCopy } from '../helpers.js';
 
@@ -102,6 +103,41 @@ t.test('edits of enforcement, mutation and mode', async (t) => {
     const rows = impact.changed.flatMap((c) => c.changes.map((x) => [c.name, x.change, x.rule])).sort((a, b) => a.join().localeCompare(b.join()));
     t.same(rows, expected, why);
   }
+});
+
+t.test('mutation switched on: what was denied is patched instead, and exit 0', async (t) => {
+  const mutateOff = await editedRules('ingress.yaml', (text) => text.replace(/(id: external-traffic-policy-local[\s\S]*?mutate: )true/, '$1false'));
+  const run = await cli(['diff', '--base', mutateOff, '--rules', 'rules', '-o', 'json', ...examples]);
+  t.equal(run.code, 0);
+  const impact = JSON.parse(run.stdout) as DiffJson;
+  t.same(impact.changed.map((c) => [c.name, c.before, c.after, c.changes.map((x) => `${x.change} ${x.rule}`)]), [
+    ['cluster-policy', 'deny', 'allow', ['newly patched external-traffic-policy-local', 'no longer denied external-traffic-policy-local']],
+    ['controller', 'deny', 'allow', ['newly patched external-traffic-policy-local', 'no longer denied external-traffic-policy-local']],
+  ]);
+  t.equal(impact.summary['newly patched'], 2);
+});
+
+t.test('a denial added to, or taken from, an object denied anyway: also denied / still denied, exit 0', async (t) => {
+  const sixteen = await editedRules('ingress.yaml', toSixteen);
+  // Denied for its external IP whatever the prefix; its /8 allowlist is too broad only at /16.
+  const manifests = path.join(sixteen, '..', 'claims-ip.yaml');
+  await writeFile(
+    manifests,
+    `---
+{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: default-deny-egress, namespace: shop}, spec: {podSelector: {}, policyTypes: [Egress]}}
+---
+{apiVersion: v1, kind: Service, metadata: {name: claims-ip, namespace: shop}, spec: {type: LoadBalancer, externalTrafficPolicy: Local, externalIPs: ["203.0.113.10"], loadBalancerSourceRanges: ["10.0.0.0/8"], ports: [{port: 443}]}}
+`,
+  );
+  const stricter = await cli(['diff', '--base', 'rules', '--rules', sixteen, '-o', 'json', manifests]);
+  t.equal(stricter.code, 0, 'no one who can apply it today is stopped');
+  const added = JSON.parse(stricter.stdout) as DiffJson;
+  t.same(added.changed.map((c) => [c.name, c.before, c.after, c.changes.map((x) => `${x.change} ${x.rule}`)]), [['claims-ip', 'deny', 'deny', ['also denied no-open-sources']]]);
+  t.same([added.summary['also denied'], added.summary['newly denied']], [1, 0]);
+
+  const looser = await cli(['diff', '--base', sixteen, '--rules', 'rules', '-o', 'json', manifests]);
+  t.equal(looser.code, 0);
+  t.same((JSON.parse(looser.stdout) as DiffJson).changed.map((c) => c.changes.map((x) => `${x.change} ${x.rule}`)), [['still denied no-open-sources']]);
 });
 
 t.test('switching the set to audit mode: every denial becomes a warning, nothing newly denied', async (t) => {

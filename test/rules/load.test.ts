@@ -28,6 +28,10 @@ t.test('the shipped rules load, use every check, and stay in enforce mode', asyn
     const text = await readFile(`rules/${name}`, 'utf8');
     t.match(text.split('\n')[0], /^# yaml-language-server: \$schema=\.\.\/schema\/rules\.schema\.json$/, `${name} points editors at the schema`);
   }
+  for (const name of await readdir('rules/tests')) {
+    const text = await readFile(`rules/tests/${name}`, 'utf8');
+    t.match(text.split('\n')[0], /^# yaml-language-server: \$schema=\.\.\/\.\.\/schema\/rule-tests\.schema\.json$/, `tests/${name} points editors at the test schema`);
+  }
 });
 
 t.test('the committed JSON Schemas match the code (npm run schema)', async (t) => {
