@@ -9,6 +9,7 @@ import { reviewBudgetMs, reviewTimeoutMs, type OnTimeout } from '../admission/ti
 import { answer, errored, parseReview } from '../admission/review.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ClusterView } from '../engine/types.js';
+import { decisionLog } from './decision-log.js';
 import type { Metrics, RouteLabel } from './metrics.js';
 
 /**
@@ -102,6 +103,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, `no route ${request.method} ${request.url.split('?')[0] ?? ''}`));
 
+  const logDecision = options.logger === undefined ? undefined : decisionLog(options.logger);
   const review = (route: AdmissionRoute) => async (request: FastifyRequest<ReviewBody>, reply: FastifyReply) => {
     if (options.draining?.() === true && request.raw.httpVersionMajor === 1) reply.header('connection', 'close');
     const parsed = parseReview(request.body);
@@ -128,13 +130,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const verdict = route === 'mutate' ? (response.patch === undefined ? 'allow' : 'patch') : evaluation.verdict;
     options.metrics.requests.inc({ route, kind: req.kind.kind, operation: req.operation, verdict, dryRun: req.dryRun === true });
     options.metrics.duration.observe(route, durationMs / 1000);
+    // The answer leaves before its log line is written: the API server does not wait for our logs.
+    reply.send(answer(parsed.version, response));
     // A review that judged or changed something (a finding, a patch, an exemption used) is logged
     // at info; a clean allow only at debug. Clean allows are most of a busy cluster's reviews, and
     // a line each cost more than judging them (README, Performance).
     const clean = verdict === 'allow' && evaluation.findings.length === 0 && evaluation.exemptions.length === 0;
     const level = clean ? 'debug' : 'info';
-    if (options.logger?.isLevelEnabled(level) === true) {
-      const line = {
+    if (logDecision !== undefined && options.logger?.isLevelEnabled(level) === true) {
+      logDecision(level, {
         route,
         uid: req.uid,
         kind: req.kind.kind,
@@ -149,10 +153,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
         // Rules this object was spared by an exemption: an allow that only an exemption gave.
         ...(evaluation.exemptions.length > 0 ? { exempted: evaluation.exemptions.map((e) => e.rule) } : {}),
         durationMs,
-      };
-      options.logger[level](line, 'admission review');
+      });
     }
-    return reply.send(answer(parsed.version, response));
+    return reply;
   };
 
   app.post('/validate', review('validate'));

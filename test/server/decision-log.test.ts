@@ -1,0 +1,97 @@
+/**
+ * The decision line is written without pino's per-key formatting; it must read exactly as the
+ * line pino itself would write for the same fields, at the same level, to the same place.
+ */
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import t from 'tap';
+import { decisionLog, DECISION_MESSAGE } from '../../src/server/decision-log.js';
+
+function capture(options: pino.LoggerOptions) {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter((line) => line !== ''));
+      done();
+    },
+  });
+  return { logger: pino(options, stream), lines };
+}
+
+/** A line with its time replaced: the one field that differs between two writes. */
+const timeless = (line: string) => line.replace(/"time":\d+,/, '"time":0,');
+
+// [why, fields]
+const records: [string, Record<string, unknown>][] = [
+  [
+    'a denial',
+    {
+      route: 'validate',
+      uid: 'a2e668d8-fd40-4bb8-811f-f8fd35dc3435',
+      kind: 'Ingress',
+      namespace: 'team-a',
+      name: 'app',
+      operation: 'CREATE',
+      user: 'admin',
+      dryRun: false,
+      verdict: 'deny',
+      auditMode: false,
+      rules: ['egress-default-deny', 'no-open-sources'],
+      durationMs: 0.755243,
+    },
+  ],
+  ['an exemption and no user', { route: 'validate', uid: 'u', kind: 'Service', user: undefined, verdict: 'allow', rules: [], exempted: ['open'], durationMs: 1 }],
+  ['names a client chose', { uid: 'q"uote\\back\nline', name: 'tab\there', user: 'system:serviceaccount:a:b', namespace: '</script>', kind: 'ünïcode ✓' }],
+];
+
+t.test('a decision line is the line pino writes for the same fields', async (t) => {
+  // A base of our own (as serve has), pino's default (pid, hostname), and a child's bindings.
+  const setups: [string, pino.LoggerOptions, Record<string, string> | undefined][] = [
+    ['base service', { base: { service: 'perimeter' } }, undefined],
+    ['default base', {}, undefined],
+    ['child', { base: { service: 'perimeter' } }, { component: 'webhook "x"' }],
+  ];
+  for (const [setup, options, child] of setups) {
+    for (const [why, fields] of records) {
+      const ours = capture({ level: 'debug', ...options });
+      const theirs = capture({ level: 'debug', ...options });
+      const [oursLogger, theirsLogger] = child === undefined ? [ours.logger, theirs.logger] : [ours.logger.child(child), theirs.logger.child(child)];
+      const before = Date.now();
+      decisionLog(oursLogger)('info', fields);
+      decisionLog(oursLogger)('debug', fields);
+      theirsLogger.info(fields, DECISION_MESSAGE);
+      theirsLogger.debug(fields, DECISION_MESSAGE);
+      t.same(ours.lines.map(timeless), theirs.lines.map(timeless), `${why}, ${setup}`);
+      const time = (JSON.parse(ours.lines[0]!) as { time: number }).time;
+      t.ok(time >= before && time <= Date.now(), 'time is when the line was written, in ms since the epoch');
+    }
+  }
+});
+
+t.test('the logger level decides', async (t) => {
+  const { logger, lines } = capture({ level: 'info' });
+  const log = decisionLog(logger);
+  log('debug', { uid: 'clean' });
+  log('info', { uid: 'judged' });
+  logger.level = 'warn';
+  log('info', { uid: 'after raising the level' });
+  t.same(
+    lines.map((line) => (JSON.parse(line) as { uid: string; level: number }).uid),
+    ['judged'],
+  );
+});
+
+t.test('a destination that needs per-line metadata gets the line through pino', async (t) => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString().trim());
+      done();
+    },
+  });
+  const logger = pino({ level: 'info', base: { service: 'perimeter' } }, pino.multistream([{ stream: sink, level: 'info' }]));
+  decisionLog(logger)('info', records[0]![1]);
+  decisionLog(logger)('debug', records[0]![1]);
+  t.equal(lines.length, 1);
+  t.match(JSON.parse(lines[0]!), { level: 30, service: 'perimeter', verdict: 'deny', msg: DECISION_MESSAGE });
+});
