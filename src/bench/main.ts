@@ -26,9 +26,12 @@ const root = path.resolve(distDir, '..');
 const rulesDir = path.join(root, 'rules');
 const recordingsDir = path.join(root, 'test/fixtures/admission-reviews');
 
+// Many short rounds rather than a few long ones: on this shared machine a server's throughput
+// moves by a third from one minute to the next, and a median of many side-by-side pairs is what
+// stays put from run to run.
 const SETTINGS = quick
-  ? { seconds: 3, warmupSeconds: 1, rounds: 1, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 5, memoryReviews: 100_000, memoryWarmup: 20_000, auditObjects: 20_000, engineBudgetMs: 300 }
-  : { seconds: 8, warmupSeconds: 2, rounds: 2, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 20, memoryReviews: 1_000_000, memoryWarmup: 100_000, auditObjects: 100_000, engineBudgetMs: 1_000 };
+  ? { seconds: 2, warmupSeconds: 1, rounds: 3, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 5, memoryReviews: 100_000, memoryWarmup: 20_000, auditObjects: 20_000, engineBudgetMs: 300 }
+  : { seconds: 3, warmupSeconds: 1, rounds: 10, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 20, memoryReviews: 1_000_000, memoryWarmup: 100_000, auditObjects: 100_000, engineBudgetMs: 1_000 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -36,20 +39,31 @@ interface WebhookRow {
   readonly connections: number;
   readonly perimeter: LoadResult;
   readonly bare: LoadResult;
+  /** Median over the rounds of perimeter's requests/s over bare's in the same round. */
   readonly ratio: number;
+  /** The lowest and highest of those per-round ratios. */
+  readonly ratioRange: readonly [number, number];
+  /** Every round as measured, in order: perimeter and bare requests/s. */
+  readonly rounds: readonly { readonly perimeter: number; readonly bare: number }[];
 }
 
-/** Averages rounds of one server at one level: requests/s and latencies as means of the rounds. */
-function mean(results: LoadResult[]): LoadResult {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Rounds of one server at one level: requests/s and latencies as medians of the rounds, max as the max. */
+function summary(results: LoadResult[]): LoadResult {
   const first = results[0]!;
-  const avg = (pick: (r: LoadResult) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length;
+  const middle = (pick: (r: LoadResult) => number) => median(results.map(pick));
   return {
     ...first,
     seconds: results.reduce((sum, r) => sum + r.seconds, 0),
     requests: results.reduce((sum, r) => sum + r.requests, 0),
-    requestsPerSecond: avg((r) => r.requestsPerSecond),
-    p50Ms: avg((r) => r.p50Ms),
-    p99Ms: avg((r) => r.p99Ms),
+    requestsPerSecond: middle((r) => r.requestsPerSecond),
+    p50Ms: middle((r) => r.p50Ms),
+    p99Ms: middle((r) => r.p99Ms),
     maxMs: Math.max(...results.map((r) => r.maxMs)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
@@ -74,9 +88,9 @@ async function benchWebhook(work: string) {
           log(`webhook c=${connections} ${name}: ${runs[name].at(-1)!.requestsPerSecond.toFixed(0)} reviews/s`);
         }
       }
-      const perimeter = mean(runs.perimeter);
-      const bare = mean(runs.bare);
-      rows.push({ connections, perimeter, bare, ratio: perimeter.requestsPerSecond / bare.requestsPerSecond });
+      const rounds = runs.perimeter.map((run, round) => ({ perimeter: run.requestsPerSecond, bare: runs.bare[round]!.requestsPerSecond }));
+      const ratios = rounds.map((round) => round.perimeter / round.bare);
+      rows.push({ connections, perimeter: summary(runs.perimeter), bare: summary(runs.bare), ratio: median(ratios), ratioRange: [Math.min(...ratios), Math.max(...ratios)], rounds });
     }
     const fixed = {
       perimeter: await fixedRate('perimeter', requests, fixedOptions(servers.perimeter.url)),
@@ -148,14 +162,14 @@ try {
     `perimeter bench, ${started.toISOString()}${quick ? ' (quick: shorter runs, not for publishing)' : ''}`,
     `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; servers and load generator on 127.0.0.1`,
     '',
-    `Webhook over HTTPS (HTTP/1.1 keep-alive, TLS 1.3), ${webhook.reviewTypes} recorded reviews in turn (${Object.entries(webhook.mix).map(([k, v]) => `${v} ${k}`).join(', ')}), ${SETTINGS.rounds} x ${SETTINGS.seconds} s per server and level:`,
+    `Webhook over HTTPS (HTTP/1.1 keep-alive, TLS 1.3), ${webhook.reviewTypes} recorded reviews in turn (${Object.entries(webhook.mix).map(([k, v]) => `${v} ${k}`).join(', ')}), ${SETTINGS.rounds} rounds of ${SETTINGS.seconds} s per server and level, the two servers in turn; medians of the rounds, ratio = median of the per-round ratios (lowest to highest in brackets):`,
     table(
       ['connections', 'perimeter reviews/s', 'bare reviews/s', 'ratio', 'perimeter p50 / p99 / max ms', 'bare p50 / p99 / max ms', 'errors'],
       webhook.rows.map((row) => [
         row.connections,
         fixed(row.perimeter.requestsPerSecond, 0),
         fixed(row.bare.requestsPerSecond, 0),
-        fixed(row.ratio),
+        `${fixed(row.ratio)} (${fixed(row.ratioRange[0])}-${fixed(row.ratioRange[1])})`,
         `${fixed(row.perimeter.p50Ms)} / ${fixed(row.perimeter.p99Ms)} / ${fixed(row.perimeter.maxMs, 1)}`,
         `${fixed(row.bare.p50Ms)} / ${fixed(row.bare.p99Ms)} / ${fixed(row.bare.maxMs, 1)}`,
         row.perimeter.errors + row.perimeter.non2xx + row.bare.errors + row.bare.non2xx,

@@ -19,6 +19,7 @@ import { webhookRules } from '../../src/cli/webhook-config.js';
 import { loadRuleDirectory } from '../../src/rules/load.js';
 import { cli } from '../cli/run.js';
 import { schemaProblems, type KubeObject } from './kube-schemas.js';
+import { SERVE_NODE_OPTIONS } from '../../src/server/node-options.js';
 
 const run = promisify(execFile);
 const HELM = path.resolve('.tools/bin/helm');
@@ -152,6 +153,11 @@ t.test('the generated chart files are up to date (npm run chart:files)', async (
   t.same(shipped, [...expected.keys()].filter((key) => key.startsWith('files/rules/')).sort(), 'no rule file in the chart that rules/ does not have');
 });
 
+t.test('nodeOptions empty: no NODE_OPTIONS in the container', async (t) => {
+  const { objects } = await render(['--set', 'nodeOptions=']);
+  t.equal((only(objects, 'Deployment') as Loose).spec.template.spec.containers[0].env, undefined);
+});
+
 t.test('Deployment: restricted security context, probes, resources, spread, mounts', async (t) => {
   const { objects } = await render();
   const deployment = only(objects, 'Deployment') as Loose;
@@ -176,6 +182,7 @@ t.test('Deployment: restricted security context, probes, resources, spread, moun
   t.ok(container.resources.requests.cpu && container.resources.requests.memory, 'requests set');
   t.ok(container.resources.limits.cpu && container.resources.limits.memory, 'limits set');
   t.same(container.ports, [{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+  t.same(container.env, [{ name: 'NODE_OPTIONS', value: SERVE_NODE_OPTIONS }], 'V8 settings as npm start and the bench use them');
 
   t.same(pod.topologySpreadConstraints, [
     { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: deployment.spec.selector.matchLabels } },
