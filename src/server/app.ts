@@ -114,8 +114,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return reply.code(parsed.uid === '' ? 400 : 200).send(answer(parsed.version, errored(parsed.uid, 400, parsed.message)));
     }
     const req = parsed.request;
-    // reply.elapsedTime counts from the first byte of the request, so a body that dribbled in
-    // or a wait in the queue is counted against the API server's timeout.
+    // reply.elapsedTime counts from when fastify routed the request (its headers read), so a body
+    // that dribbled in or a wait in the queue is counted against the API server's timeout.
     const timeoutMs = reviewTimeoutMs(request.query);
     if (reply.elapsedTime > reviewBudgetMs(timeoutMs)) {
       const late = outOfTime(req, options.rules().mode, options.onTimeout ?? 'deny', timeoutMs);
@@ -124,8 +124,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return reply.send(answer(parsed.version, late));
     }
     const { evaluation, response } = decide(route, req, options.rules(), { cluster: options.cluster, now: new Date() });
-    // From the request's arrival (fastify starts the clock when it routes the request), so reading
-    // and parsing the body count too: that is what the API server waits for.
+    // The same clock: reading and parsing the body count too, as the API server waits for them.
     const durationMs = reply.elapsedTime;
     const verdict = route === 'mutate' ? (response.patch === undefined ? 'allow' : 'patch') : evaluation.verdict;
     options.metrics.requests.inc({ route, kind: req.kind.kind, operation: req.operation, verdict, dryRun: req.dryRun === true });

@@ -6,10 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { RESOURCE_KINDS } from '../engine/types.js';
 
-/**
- * Label values of the review metrics, each from a fixed list whose last entry, `other`, stands for
- * anything not in it: a hostile request cannot grow the number of series.
- */
+/** Label values of the review metrics; the last of each list, `other`, stands for anything else. */
 const ROUTE_VALUES = ['validate', 'mutate', 'other'] as const;
 const KIND_VALUES = [...RESOURCE_KINDS, 'Namespace', 'other'] as const;
 const OPERATION_VALUES = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT', 'other'] as const;
