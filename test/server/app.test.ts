@@ -1,4 +1,5 @@
 /** The HTTP layer through fastify's inject: routing, bad input golden answers, probes, metrics. */
+import type { Logger } from 'pino';
 import t from 'tap';
 import { buildApp, MAX_REVIEW_BYTES } from '../../src/server/app.js';
 import { createMetrics } from '../../src/server/metrics.js';
@@ -105,6 +106,29 @@ t.test('one structured decision line per review, without the object', async (t) 
   });
   t.notMatch(JSON.stringify(lines), /loadBalancer|"spec"/, 'no object content in the log');
   await app.close();
+});
+
+t.test('the answer is sent before its decision line: a log that fails changes no answer', async (t) => {
+  const { default: pino } = await import('pino');
+  const denied = loadRecordings().find((r) => r.file.startsWith('003-'))!;
+  const inject = async (logger?: Logger) => {
+    const app = buildApp({ rules: () => ruleSet, cluster: clusterWith([]), metrics: createMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true }), ...(logger === undefined ? {} : { logger }) });
+    const response = await app.inject({ method: 'POST', url: '/validate?timeout=10s', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(denied.body) });
+    await app.close();
+    return response;
+  };
+  const other: Record<string, unknown>[] = [];
+  const failing = pino({ level: 'info' }, {
+    write: (line: string) => {
+      if (line.includes('"msg":"admission review"')) throw new Error('disk full');
+      other.push(JSON.parse(line));
+    },
+  });
+  const [withFailingLog, withoutLog] = await Promise.all([inject(failing), inject()]);
+  t.equal(withFailingLog.statusCode, 200);
+  t.same(withFailingLog.json(), withoutLog.json(), 'the same denial as with no logger at all');
+  t.equal(withFailingLog.json().response.allowed, false);
+  t.match(other, [{ level: 50, err: { message: 'disk full' } }], 'the failure is reported, not lost');
 });
 
 t.test('decision lines: a review that found, patched or exempted something at info, a clean allow only at debug', async (t) => {
