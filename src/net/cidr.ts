@@ -5,9 +5,9 @@
  * IPv4 addresses are validated by Node's own `net.isIPv4`, which accepts exactly four dotted
  * decimal fields 0..255 without leading zeros, the one spelling every consumer reads alike; the
  * four validated fields are then read as numbers. IPv6 is parsed by ipaddr.js. (ipaddr.js's IPv4
- * parser also reads octal, hex and short forms, which we refuse anyway, and cost 1.1 µs per
- * range against 0.15 µs this way: the difference between 1.9 ms and 0.4 ms for a Service listing
- * 1,000 ranges not seen before.)
+ * parser also reads octal, hex and short forms, which we refuse anyway; measured on a range not
+ * seen before, `ipaddr.parseCIDR` takes about 4 µs against 0.5 µs for all of `parseRange`, cache
+ * included: the difference between 4 ms and 0.6 ms for a Service listing 1,000 new ranges.)
  * (ip-cidr, which the design card names, was measured at ~15 µs per parse and reports a size of 1
  * for `::ffff:10.0.0.0/104`; it is kept as an independent oracle in the tests instead.)
  */
@@ -88,12 +88,32 @@ function prefixLengthOf(text: string, bits: number): number | undefined {
   return value <= bits ? value : undefined;
 }
 
+const DOT = 0x2e;
+const DIGIT_ZERO = 0x30;
+
+/**
+ * The 32-bit value of an address `isIPv4` has accepted: four fields of decimal digits between
+ * three dots. Read in place, because splitting into strings and converting each was most of the
+ * cost of a range never seen before (0.24 µs of about 0.7).
+ */
+function dottedDecimalValue(validated: string): number {
+  let value = 0;
+  let field = 0;
+  for (let i = 0; i < validated.length; i++) {
+    const code = validated.charCodeAt(i);
+    if (code === DOT) {
+      value = value * 256 + field;
+      field = 0;
+    } else field = field * 10 + (code - DIGIT_ZERO);
+  }
+  return value * 256 + field;
+}
+
 function parseIPv4(addressText: string, prefixText: string | undefined): RangeParse {
   if (!isIPv4(addressText)) return NOT_DOTTED_DECIMAL;
   const prefixLength = prefixText === undefined ? 32 : prefixLengthOf(prefixText, 32);
   if (prefixLength === undefined) return INVALID;
-  let value = 0;
-  for (const field of addressText.split('.')) value = value * 256 + Number(field);
+  const value = dottedDecimalValue(addressText);
   // Below 2^32, so exact in a double; the block bounds are computed before becoming bigints.
   const size = 2 ** (32 - prefixLength);
   const first = Math.floor(value / size) * size;
