@@ -42,13 +42,16 @@ const records: [string, Record<string, unknown>][] = [
   ],
   ['an exemption and no user', { route: 'validate', uid: 'u', kind: 'Service', user: undefined, verdict: 'allow', rules: [], exempted: ['open'], durationMs: 1 }],
   ['names a client chose', { uid: 'q"uote\\back\nline', name: 'tab\there', user: 'system:serviceaccount:a:b', namespace: '</script>', kind: 'ünïcode ✓' }],
+  ['no fields', {}],
+  ['a field named like a binding', { service: 'not perimeter', msg: 'not the message' }],
 ];
 
 t.test('a decision line is the line pino writes for the same fields', async (t) => {
-  // A base of our own (as serve has), pino's default (pid, hostname), and a child's bindings.
+  // A base of our own (as serve has), pino's default (pid, hostname), none, and a child's bindings.
   const setups: [string, pino.LoggerOptions, Record<string, string> | undefined][] = [
     ['base service', { base: { service: 'perimeter' } }, undefined],
     ['default base', {}, undefined],
+    ['no base', { base: null }, undefined],
     ['child', { base: { service: 'perimeter' } }, { component: 'webhook "x"' }],
   ];
   for (const [setup, options, child] of setups) {
