@@ -93,8 +93,8 @@ const DIGIT_ZERO = 0x30;
 
 /**
  * The 32-bit value of an address `isIPv4` has accepted: four fields of decimal digits between
- * three dots. Read in place, because splitting into strings and converting each was most of the
- * cost of a range never seen before (0.24 µs of about 0.7).
+ * three dots. Read in place, because splitting into strings and converting each was a third of
+ * the cost of a range never seen before (0.24 µs of about 0.7).
  */
 function dottedDecimalValue(validated: string): number {
   let value = 0;

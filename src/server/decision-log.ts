@@ -35,7 +35,7 @@ export function decisionLog(logger: Logger): DecisionLog {
   return (level, fields) => {
     if (!logger.isLevelEnabled(level)) return;
     // The fields are serialized on their own and spliced in, as pino splices the bindings:
-    // copying them into one object with the rest first cost as much again.
+    // copying them into one object with the rest first cost a third more.
     const serialized = JSON.stringify(fields);
     const inner = serialized.length > 2 ? `,${serialized.slice(1, -1)}` : '';
     destination.write(`{"level":${logger.levels.values[level]},"time":${Date.now()}${chindings}${inner}${end}`);
