@@ -18,6 +18,7 @@ import type {
   ClusterView,
   Evaluation,
   EvaluationInput,
+  EvaluationPhase,
   Finding,
   KubeObject,
   Mutation,
@@ -81,6 +82,19 @@ function verdictOf(findings: readonly Finding[], mutations: readonly Mutation[],
   return 'allow';
 }
 
+/** The phase an evaluation runs in: nothing is patched into an object being deleted. */
+export function effectivePhase(operation: AdmissionOperation, phase: EvaluationPhase | undefined): EvaluationPhase {
+  return operation === 'DELETE' ? 'validate' : (phase ?? 'both');
+}
+
+/**
+ * Whether `evaluate` runs a rule's check in a phase (an exemption aside): the mutate phase runs
+ * only the mutating rules, the others run every rule.
+ */
+export function runsInPhase(rule: Rule, phase: EvaluationPhase): boolean {
+  return phase !== 'mutate' || rule.mutate;
+}
+
 /** Judges one object against a rule set. Never throws. */
 export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: EvaluationEnvironment): Evaluation {
   const operation = input.operation ?? 'CREATE';
@@ -90,8 +104,7 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   const kind = input.kind ?? kindOf(object);
   const rules = ruleSet.rulesFor(kind, operation);
   if (rules.length === 0) return ALLOWED;
-  // Nothing is patched into an object being deleted.
-  const phase = operation === 'DELETE' ? 'validate' : (input.phase ?? 'both');
+  const phase = effectivePhase(operation, input.phase);
 
   const namespace = input.namespace || str(metadataOf(object).namespace) || 'default';
   const name = nameOf(object);

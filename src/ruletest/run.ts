@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { bundleClusterView, manifestNamespace, UNKNOWN_CLUSTER } from '../context/bundle.js';
-import { evaluate } from '../engine/evaluate.js';
+import { effectivePhase, evaluate, runsInPhase } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { Evaluation, PatchOperation, Verdict } from '../engine/types.js';
 import { kindOf, nameOf } from '../kube/read.js';
@@ -110,6 +110,7 @@ function coverageOf(results: readonly CaseResult[], ruleSet: RuleSet): RuleCover
     let reported = 0;
     let passed = 0;
     for (const result of results) {
+      if (!runsInPhase(rule, effectivePhase(result.case.operation, result.case.phase))) continue;
       const ran = result.resources.filter((r) => ruleSet.rulesFor(r.kind, result.case.operation).includes(rule) && !r.evaluation.exemptions.some((e) => e.rule === rule.id));
       if (ran.length === 0) continue;
       const reports = ran.some((r) => r.evaluation.findings.some((f) => f.rule === rule.id) || r.evaluation.mutations.some((m) => m.rule === rule.id));

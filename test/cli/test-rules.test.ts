@@ -159,6 +159,34 @@ t.test('symbolic links are test files (a mounted ConfigMap is links), and YAML m
   t.same(report.results[0]?.resources.map((r) => [r.name, r.verdict]), [['world', 'deny'], ['world-2', 'deny']], 'the merged resource is a LoadBalancer open to the world, not a Service with a "<<" key');
 });
 
+t.test('coverage counts a rule only in the cases where its check ran', async (t) => {
+  const kubeSystemLb = OPEN_LB.replace('namespace: shop', 'namespace: kube-system');
+  const dir = await rulesWithTests({
+    'coverage.yaml': `cluster: {objects: [${DEFAULT_DENY}]}
+cases:
+  - name: the mutating call alone runs only the mutating rule
+    phase: mutate
+    resources: [${OPEN_LB}]
+    expect: {verdict: allow, patch: [{op: replace, path: /spec/externalTrafficPolicy, value: Local}]}
+  - name: both calls run every rule
+    resources: [${OPEN_LB}]
+    expect: {verdict: deny}
+  - name: an exempted namespace runs none
+    resources: [${kubeSystemLb}]
+    expect: {verdict: allow}
+`,
+  });
+  const ruleSet = await loadRuleDirectory(dir);
+  const run = runCases(await loadTestDirectory(path.join(dir, 'tests')), ruleSet, new Date('2026-11-21T00:00:00Z'));
+  t.same(run.summary, { cases: 3, passed: 3, failed: 0, errors: 0 });
+  const row = (rule: string) => run.coverage.find((c) => c.rule === rule);
+  t.same(row('external-traffic-policy-local'), { rule: 'external-traffic-policy-local', reported: 2, passed: 0 }, 'patched in the mutating call and in both');
+  t.same(row('no-open-sources'), { rule: 'no-open-sources', reported: 1, passed: 0 }, 'not counted as passing where only the mutating call ran');
+  t.same(row('deny-external-ips'), { rule: 'deny-external-ips', reported: 0, passed: 1 });
+  const table = await cli(['test', dir]);
+  t.match(table.stdout, /rules without both a case where they report and one where they pass:\n(?:.*\n)*? {2}no-open-sources: reports in 1 case, passes in 0 cases\n/);
+});
+
 t.test('a case that judges nothing is an error, not a pass', async (t) => {
   const run = await cli(['test', await rulesWithTests({ 'cm.yaml': `cases:\n  - name: a ConfigMap\n    resources: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n    expect: {verdict: allow}\n` })]);
   t.equal(run.code, 1);
