@@ -17,6 +17,7 @@ import type { ObjectSourceOptions } from './objects.js';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from '../rules/lint.js';
 import { runWebhookConfig } from './webhook-config.js';
 import { ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
+import { oneOf, wholeNumber } from './flags.js';
 import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
 import { defaultRulesDir } from './rules-dir.js';
 
@@ -97,21 +98,6 @@ function parse(args: readonly string[], options: ParseArgsConfig['options']): { 
   }
 }
 
-/** A flag's value when it is one of `allowed`; a usage error naming them otherwise. */
-function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
-  const text = String(value);
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${flag} must be one of: ${allowed.join(', ')} (got "${text}")`);
-  return text as T;
-}
-
-/** A flag's value as a whole number ≥ `min`: digits only, so "" or "1e3" are refused, not read as 0 or 1000. */
-function wholeNumber(flag: string, value: unknown, what: string, min = 0): number {
-  const text = String(value);
-  const number = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(number) || number < min) throw new UsageError(`--${flag} must be ${what} (got "${text}")`);
-  return number;
-}
-
 const positiveInteger = (flag: string, value: unknown) => wholeNumber(flag, value, 'a positive integer', 1);
 
 /** Flags of the commands that judge files or a live cluster (audit, diff). */
@@ -166,11 +152,12 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       const onTimeout = oneOf('on-timeout', values['on-timeout'], ON_TIMEOUT_VALUES);
       const cluster = oneOf('cluster', values.cluster, CLUSTER_MODES);
       if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
-      const port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${String(values.port)}")`);
+      const port = wholeNumber('port', values.port, 'a port number 0..65535', 0, 65535);
       const logLevel = oneOf('log-level', values['log-level'], LOG_LEVELS);
-      const shutdownDelaySeconds = Number(values['shutdown-delay']);
-      if (!Number.isFinite(shutdownDelaySeconds) || shutdownDelaySeconds < 0 || shutdownDelaySeconds > 300) throw new UsageError(`--shutdown-delay must be a number of seconds 0..300 (got "${String(values['shutdown-delay'])}")`);
+      // Fractions allowed (0.5 s); "" or "1e2" are not.
+      const delayText = String(values['shutdown-delay']);
+      const shutdownDelaySeconds = /^\d+(\.\d+)?$/.test(delayText) ? Number(delayText) : NaN;
+      if (!(shutdownDelaySeconds <= 300)) throw new UsageError(`--shutdown-delay must be a number of seconds 0..300 (got "${delayText}")`);
       const devCertNames = parseDevCertNames(values['dev-cert-names']);
       return runServe(
         {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { CHECKS } from '../checks/index.js';
 import type { ResourceKind } from '../engine/types.js';
+import { oneOf, wholeNumber } from './flags.js';
 import { EXIT, UsageError, type CommandIO } from './io.js';
 
 /** API groups and resources of each kind (Ingress also under the old `extensions` group). */
@@ -98,10 +99,8 @@ export async function runWebhookConfig(values: Record<string, string | boolean |
   const caFile = values['ca-file'];
   if (typeof url !== 'string' || !/^https:\/\/[^/]/.test(url)) throw new UsageError('--url must be an https:// URL (the API server only calls webhooks over TLS)');
   if (typeof caFile !== 'string') throw new UsageError('--ca-file is required: the CA that signed the serving certificate (e.g. .perimeter/ca.crt)');
-  const failurePolicy = values['failure-policy'];
-  if (failurePolicy !== 'Fail' && failurePolicy !== 'Ignore') throw new UsageError('--failure-policy must be Fail or Ignore');
-  const timeoutSeconds = Number(values['timeout-seconds']);
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 30) throw new UsageError('--timeout-seconds must be an integer 1..30 (the API server\'s limit)');
+  const failurePolicy = oneOf('failure-policy', values['failure-policy'], ['Fail', 'Ignore'] as const);
+  const timeoutSeconds = wholeNumber('timeout-seconds', values['timeout-seconds'], "an integer 1..30 (the API server's limit)", 1, 30);
   let ca: string;
   try {
     ca = await readFile(caFile, 'utf8');

@@ -43,8 +43,10 @@ const errors: [string, string[], RegExp][] = [
   ['no CA', ['--url', 'https://x'], /--ca-file is required/],
   ['missing CA file', ['--url', 'https://x', '--ca-file', 'nope.crt'], /--ca-file nope\.crt: cannot read \(ENOENT\)/],
   ['not a certificate', ['--url', 'https://x', '--ca-file', 'package.json'], /does not hold a PEM certificate/],
-  ['bad failure policy', ['--url', 'https://x', '--ca-file', 'x', '--failure-policy', 'Open'], /--failure-policy must be Fail or Ignore/],
+  ['bad failure policy', ['--url', 'https://x', '--ca-file', 'x', '--failure-policy', 'Open'], /--failure-policy must be one of: Fail, Ignore \(got "Open"\)/],
   ['timeout over the limit', ['--url', 'https://x', '--ca-file', 'x', '--timeout-seconds', '31'], /--timeout-seconds must be an integer 1\.\.30/],
+  ['timeout empty', ['--url', 'https://x', '--ca-file', 'x', '--timeout-seconds', ''], /--timeout-seconds must be an integer 1\.\.30 .*\(got ""\)/],
+  ['timeout in exponent form', ['--url', 'https://x', '--ca-file', 'x', '--timeout-seconds', '1e1'], /--timeout-seconds must be an integer 1\.\.30 .*\(got "1e1"\)/],
 ];
 
 t.test('webhook-config usage errors exit 2', async (t) => {
@@ -57,6 +59,13 @@ t.test('webhook-config usage errors exit 2', async (t) => {
 
 t.test('serve usage errors exit 2 before anything starts', async (t) => {
   t.match((await cli(['serve', '--port', 'http'])).stderr, /--port must be a port number/);
+  // Spellings Number() would read as a port: "" as 0 (any free port), the others as 1000 and 443.
+  for (const spelling of ['', '1e3', '0x1bb', ' 80', '65536']) {
+    const run = await cli(['serve', '--port', spelling]);
+    t.equal(run.code, 2, `--port "${spelling}" exits 2`);
+    t.match(run.stderr, `--port must be a port number 0..65535 (got "${spelling}")`);
+  }
+  t.match((await cli(['serve', '--shutdown-delay', ''])).stderr, /--shutdown-delay must be a number of seconds 0\.\.300 \(got ""\)/);
   t.match((await cli(['serve', '--log-level', 'loud'])).stderr, /--log-level must be one of/);
   t.match((await cli(['serve', '--on-timeout', 'maybe'])).stderr, /--on-timeout must be one of: deny, allow \(got "maybe"\)/);
   t.match((await cli(['serve', '--cluster', 'sometimes'])).stderr, /--cluster must be one of: auto, on, off \(got "sometimes"\)/);

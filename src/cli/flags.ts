@@ -1,0 +1,20 @@
+/** Reading flag values: every command refuses the same bad spellings with the same words. */
+import { UsageError } from './io.js';
+
+/** A flag's value when it is one of `allowed`; a usage error naming them otherwise. */
+export function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
+  const text = String(value);
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${flag} must be one of: ${allowed.join(', ')} (got "${text}")`);
+  return text as T;
+}
+
+/**
+ * A flag's value as a whole number in `min..max`: digits only, so "", "1e3" or "0x1bb" are
+ * refused, not read as 0, 1000 or 443.
+ */
+export function wholeNumber(flag: string, value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const text = String(value);
+  const number = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(number) || number < min || number > max) throw new UsageError(`--${flag} must be ${what} (got "${text}")`);
+  return number;
+}
