@@ -54,6 +54,9 @@ t.test('out of time with --on-timeout deny: denied with a 504 that says why, and
   t.equal(review.response.status?.code, 504);
   t.match(review.response.status?.message, /could not judge Service \S+ within the API server's 1 s timeout .* denied by --on-timeout deny/);
   t.match(await server.metrics.registry.getSingleMetricAsString('perimeter_admission_requests_total'), /verdict="timeout",dry_run="false"\} 1/);
+  const durations = await server.metrics.registry.getSingleMetricAsString('perimeter_admission_duration_seconds');
+  t.match(durations, /^perimeter_admission_duration_seconds_count\{route="validate"\} 1$/m, 'its time is in the duration histogram');
+  t.match(durations, /^perimeter_admission_duration_seconds_bucket\{le="0\.5",route="validate"\} 0$/m, 'past the budget, so above 0.5 s');
 });
 
 t.test('out of time with --on-timeout allow: allowed with a warning, even though the rules would deny', async (t) => {
