@@ -40,10 +40,12 @@ export interface CheckDefinition<P extends TObject = TObject> {
 
 /** The reference documentation of a check; what the engine says about the examples is computed. */
 export interface CheckReference {
-  /** Markdown: what the check protects against and how it reads objects. */
+  /**
+   * Markdown paragraphs (inline code and emphasis; no lists, tables or code blocks, since the
+   * terminal reference rewraps paragraphs only): what the check protects against and how it
+   * reads objects.
+   */
   readonly description: string;
-  /** Whether the check reads cluster state (`context.cluster`) besides the object. */
-  readonly clusterAware: boolean;
   /** Objects the check reports and passes, judged with the default parameters unless `params` is given. */
   readonly examples: { readonly denied: CheckExample; readonly allowed: CheckExample };
 }
@@ -87,3 +89,12 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 }
 
 export type { TSchema };
+
+/**
+ * Whether a check reads cluster state (`context.cluster`) besides the object. Every such check
+ * takes `onClusterUnavailable`, which says what to do when that state cannot be read; the
+ * parameter is the mark.
+ */
+export function isClusterAware(check: AnyCheck): boolean {
+  return 'onClusterUnavailable' in check.params.properties;
+}

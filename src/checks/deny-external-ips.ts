@@ -4,7 +4,7 @@
  * rule's `allowedCidrs` are allowed.
  */
 import { Type } from '@sinclair/typebox';
-import type { CheckFinding } from '../engine/types.js';
+import type { CheckFinding, KubeObject } from '../engine/types.js';
 import { list, shown, specOf } from '../kube/read.js';
 import { parseRange, rangeContains, type IpRange } from '../net/cidr.js';
 import { defineCheck } from './check.js';
@@ -15,6 +15,14 @@ const Params = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The documented Service: denied or allowed by the rule's `allowedCidrs` alone. */
+const EXTERNAL_IPS_EXAMPLE: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'storefront', namespace: 'shop' },
+  spec: { type: 'ClusterIP', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalIPs: ['198.51.100.7'] },
+};
 
 export default defineCheck({
   id: 'deny-external-ips',
@@ -53,25 +61,14 @@ export default defineCheck({
       'traffic for a Service\'s external IPs, so whoever sets them can capture traffic for any address',
       '(CVE-2020-8554). Entries that do not parse are findings.',
     ].join('\n'),
-    clusterAware: false,
     examples: {
       denied: {
-        object: {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'storefront', namespace: 'shop' },
-          spec: { type: 'ClusterIP', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalIPs: ['198.51.100.7'] },
-        },
+        object: EXTERNAL_IPS_EXAMPLE,
       },
       allowed: {
         note: 'Under a rule whose `allowedCidrs` holds the address.',
         params: { allowedCidrs: ['198.51.100.0/24'] },
-        object: {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'storefront', namespace: 'shop' },
-          spec: { type: 'ClusterIP', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalIPs: ['198.51.100.7'] },
-        },
+        object: EXTERNAL_IPS_EXAMPLE,
       },
     },
   },

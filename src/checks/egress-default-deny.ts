@@ -43,6 +43,14 @@ function whatChanged(policy: KubeObject): string {
   return reasons.join(', ');
 }
 
+/** The documented Service: denied or allowed by what its namespace holds alone. */
+const SERVICE_EXAMPLE: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'storefront', namespace: 'shop' },
+  spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] },
+};
+
 export default defineCheck({
   id: 'egress-default-deny',
   summary: 'A namespace must have a default-deny egress NetworkPolicy before it exposes a LoadBalancer Service or an Ingress, and keep it.',
@@ -99,25 +107,14 @@ export default defineCheck({
       '`policyTypes`, `podSelector` narrowed). In the cluster the namespace\'s policies and labels come',
       'from informer caches; offline, `perimeter check` looks among its inputs.',
     ].join('\n'),
-    clusterAware: true,
     examples: {
       denied: {
         note: 'Namespace `shop` holds no NetworkPolicy.',
-        object: {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'storefront', namespace: 'shop' },
-          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] },
-        },
+        object: SERVICE_EXAMPLE,
       },
       allowed: {
         note: 'Namespace `shop` already denies all egress.',
-        object: {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: 'storefront', namespace: 'shop' },
-          spec: { type: 'LoadBalancer', selector: { app: 'storefront' }, ports: [{ port: 443, targetPort: 8443 }], externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] },
-        },
+        object: SERVICE_EXAMPLE,
         cluster: [
           {
             apiVersion: 'networking.k8s.io/v1',

@@ -39,7 +39,6 @@ export default defineCheck({
       'field to `Cluster` before admission, so the patch is `replace /spec/externalTrafficPolicy` with',
       '`Local` (or `add` when absent, as in an offline manifest).',
     ].join('\n'),
-    clusterAware: false,
     examples: {
       denied: {
         note: 'As the webhook sees it: the API server has already set `externalTrafficPolicy: Cluster`.',

@@ -94,7 +94,6 @@ export default defineCheck({
       '`default`). A controller Service that does not exist, or a ClusterIP one (host networking), is',
       'not judged. Shipped at `warn`.',
     ].join('\n'),
-    clusterAware: true,
     examples: {
       denied: {
         note: "The controller's Service keeps the default `externalTrafficPolicy: Cluster`.",

@@ -95,7 +95,6 @@ export default defineCheck({
       '`0.0.0.0/0` safe. Rules whose ports are all listed in `allowPorts` are tolerated (a rule without',
       'ports means all ports; a port range counts only as a single allowed port).',
     ].join('\n'),
-    clusterAware: false,
     examples: {
       denied: {
         note: 'The `except` list still leaves every other address reachable.',

@@ -125,7 +125,6 @@ export default defineCheck({
       '(`0.0.0.0/1` + `128.0.0.0/1`, or 256 `/8`s). Entries that do not parse, and ambiguous spellings',
       '(leading zeros, octal, hex, short forms, zone ids), are findings.',
     ].join('\n'),
-    clusterAware: false,
     examples: {
       denied: {
         note: '`::ffff:0:0/96` is every IPv4 address, written as IPv4-mapped IPv6.',

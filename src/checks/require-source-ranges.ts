@@ -69,7 +69,6 @@ export default defineCheck({
       'an ingress-nginx allowlist annotation gets `ingressWithoutAllowlist` (a warning by default, since',
       'many Ingresses are public on purpose).',
     ].join('\n'),
-    clusterAware: false,
     examples: {
       denied: {
         note: 'A LoadBalancer with no source ranges, under a rule that sets `defaultSourceRanges`.',

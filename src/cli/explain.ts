@@ -1,14 +1,14 @@
 /**
  * `perimeter explain RULE_ID`: what a rule of the set does and how it is configured (where it is
  * defined, enforcement, parameters that differ from the defaults, exemptions), followed by its
- * check's reference, the same text as its section of docs/rules.md. Given a check id that no rule
- * has, it prints the check's reference and the rules that use the check.
+ * check's reference: what docs/rules.md says of it, laid out for a terminal. Given a check id
+ * that no rule has, it prints the check's reference and the rules that use the check.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 import { paramsWithDefaults, type AnyCheck } from '../checks/check.js';
 import { CHECKS, CHECKS_BY_ID } from '../checks/index.js';
-import { inlineYaml, renderCheckReference, wrap } from '../docs/reference.js';
+import { inlineYaml, renderCheckReference, TERMINAL_WIDTH, wrap } from '../docs/reference.js';
 import { describeExemptionMatch, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import { loadRuleDirectory } from '../rules/load.js';
 import { EXIT, type CommandIO } from './io.js';
@@ -19,8 +19,6 @@ export interface ExplainOptions {
   readonly id: string;
 }
 
-/** Terminal width the text is wrapped at. */
-const WIDTH = 100;
 
 function at(origin: Origin): string {
   return `${origin.file}:${origin.line}:${origin.column}`;
@@ -32,14 +30,15 @@ function at(origin: Origin): string {
  */
 function keyValue(name: string, value: unknown, indent: string, first = indent): string {
   const line = `${first}${name}: ${inlineYaml(value)}`;
-  if (line.length <= WIDTH) return line;
+  if (line.length <= TERMINAL_WIDTH) return line;
   const block = stringify(value).trimEnd().split('\n').map((text) => `${indent}  ${text}`);
   return [`${first}${name}:`, ...block].join('\n');
 }
 
 function parametersText(rule: Rule): string {
   const defaults = paramsWithDefaults(rule.check);
-  const names = [...new Set([...Object.keys(rule.check.params.properties), ...Object.keys(rule.params)])];
+  // The loader refuses parameters the check does not declare, so these are all of them.
+  const names = Object.keys(rule.check.params.properties);
   if (names.length === 0) return 'Parameters: none.';
   const lines = ['Parameters (* differs from the default):'];
   for (const name of names) {
@@ -48,7 +47,7 @@ function parametersText(rule: Rule): string {
       lines.push(keyValue(name, value, '    '));
     } else {
       lines.push(keyValue(name, value, '    ', '  * '));
-      lines.push(wrap(`(default: ${inlineYaml(defaults[name])})`, WIDTH, '        ', '      '));
+      lines.push(wrap(`(default: ${inlineYaml(defaults[name])})`, TERMINAL_WIDTH, '        ', '      '));
     }
   }
   return lines.join('\n');
@@ -63,7 +62,7 @@ function exemptionText(exemption: Exemption, now: Date): string {
     facts.push(expired ? `EXPIRED ${exemption.expires}, no longer applies` : `expires ${exemption.expires}`);
   }
   const head = `    - ${what} (${at(exemption.origin)}${facts.length > 0 ? `; ${facts.join('; ')}` : ''})`;
-  return `${head}\n${wrap(exemption.reason, WIDTH, '        ')}`;
+  return `${head}\n${wrap(exemption.reason, TERMINAL_WIDTH, '        ')}`;
 }
 
 function exemptionsText(rule: Rule, ruleSet: RuleSet, now: Date): string {
@@ -76,7 +75,7 @@ function exemptionsText(rule: Rule, ruleSet: RuleSet, now: Date): string {
 }
 
 /** A rule of the set as text: its settings, then its check's reference. */
-export function renderRule(rule: Rule, ruleSet: RuleSet, now: Date): string {
+function renderRule(rule: Rule, ruleSet: RuleSet, now: Date): string {
   const settings = [
     ['defined at', at(rule.origin)],
     ['check', rule.check.id],
@@ -86,12 +85,12 @@ export function renderRule(rule: Rule, ruleSet: RuleSet, now: Date): string {
     ['set mode', ruleSet.mode === 'audit' ? 'audit (dry run: nothing is denied or patched)' : ruleSet.mode],
   ];
   const parts = [
-    `Rule ${rule.id}\n${wrap(rule.description, WIDTH, '  ')}`,
+    `Rule ${rule.id}\n${wrap(rule.description, TERMINAL_WIDTH, '  ')}`,
     settings.map(([name, value]) => `  ${`${name}:`.padEnd(14)}${value}`).join('\n'),
     parametersText(rule),
     exemptionsText(rule, ruleSet, now),
   ];
-  return `${parts.join('\n\n')}\n\n${renderCheckReference(rule.check, { width: WIDTH })}`;
+  return `${parts.join('\n\n')}\n\n${renderCheckReference(rule.check)}`;
 }
 
 function usedBy(check: AnyCheck, ruleSet: RuleSet, rulesDir: string): string {
@@ -109,14 +108,14 @@ export async function runExplain(options: ExplainOptions, io: CommandIO): Promis
   }
   const check = CHECKS_BY_ID.get(options.id);
   if (check !== undefined) {
-    io.stdout(`${usedBy(check, ruleSet, options.rulesDir)}\n${renderCheckReference(check, { width: WIDTH })}`);
+    io.stdout(`${usedBy(check, ruleSet, options.rulesDir)}\n${renderCheckReference(check)}`);
     return EXIT.OK;
   }
   io.stderr(
     [
       `perimeter: no rule or check has the id "${options.id}"`,
-      wrap(`rule ids (${options.rulesDir}): ${ruleSet.rules.map((r) => r.id).join(', ') || 'none'}`, WIDTH, '    ', '  '),
-      wrap(`check ids: ${CHECKS.map((c) => c.id).join(', ')}`, WIDTH, '    ', '  '),
+      wrap(`rule ids (${options.rulesDir}): ${ruleSet.rules.map((r) => r.id).join(', ') || 'none'}`, TERMINAL_WIDTH, '    ', '  '),
+      wrap(`check ids: ${CHECKS.map((c) => c.id).join(', ')}`, TERMINAL_WIDTH, '    ', '  '),
       '',
     ].join('\n'),
   );

@@ -1,22 +1,23 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
-import type { AnyCheck, CheckExample } from '../../src/checks/check.js';
+import { isDeepStrictEqual } from 'node:util';
+import { isClusterAware, type AnyCheck, type CheckExample } from '../../src/checks/check.js';
 import { CHECKS } from '../../src/checks/index.js';
-import { bundleClusterView } from '../../src/context/bundle.js';
+import { bundleClusterView, UNKNOWN_CLUSTER } from '../../src/context/bundle.js';
 import { renderCheckReference, renderRulesReference } from '../../src/docs/reference.js';
 import { evaluate } from '../../src/engine/evaluate.js';
-import type { Evaluation } from '../../src/engine/types.js';
+import type { ClusterView, Evaluation } from '../../src/engine/types.js';
 import { parseRuleFiles } from '../../src/rules/load.js';
 
 /**
  * Judges an example the way a user's rule set would, independently of the generator: a rule file
  * written as YAML and loaded by the real loader (so the example's params must also be valid).
  */
-function judge(check: AnyCheck, example: CheckExample, mutate: boolean): Evaluation {
+function judge(check: AnyCheck, example: CheckExample, mutate: boolean, cluster: ClusterView = bundleClusterView(example.cluster ?? [])): Evaluation {
   const rule = { id: 'example', description: 'd', check: check.id, enforcement: 'deny', mutate, ...(example.params !== undefined ? { params: example.params } : {}) };
   const ruleSet = parseRuleFiles([{ file: 'example.yaml', text: stringify({ rules: [rule] }) }]);
-  return evaluate({ object: example.object }, ruleSet, { cluster: bundleClusterView(example.cluster ?? []), now: new Date('2026-01-01T00:00:00Z') });
+  return evaluate({ object: example.object }, ruleSet, { cluster, now: new Date('2026-01-01T00:00:00Z') });
 }
 
 /** The `### id (...)` section of docs/rules.md, up to the next check. */
@@ -45,7 +46,7 @@ t.test('docs/rules.md: generated notice, the hand-written intro, every check in 
   for (const check of CHECKS) {
     const heading = section(committed, check.id).split('\n')[1] ?? '';
     t.equal(heading.includes('can mutate'), check.canMutate, `${check.id}: "can mutate" iff it can`);
-    t.equal(heading.includes('cluster-aware'), check.reference.clusterAware, `${check.id}: "cluster-aware" iff it is`);
+    t.equal(heading.includes('cluster-aware'), isClusterAware(check), `${check.id}: "cluster-aware" iff it is`);
   }
 });
 
@@ -56,8 +57,15 @@ t.test('rule-file and exemption fields are tabled from the schema', async (t) =>
   t.match(committed, /\| `mutate` \| boolean \| `false` \| Patch in the fix instead of reporting/);
 });
 
-t.test('cluster-aware checks are the ones with an onClusterUnavailable parameter', async (t) => {
-  for (const check of CHECKS) t.equal(check.reference.clusterAware, 'onClusterUnavailable' in check.params.properties, check.id);
+t.test('a check is marked cluster-aware exactly when the cluster changes its answer', async (t) => {
+  // Marked cluster-aware exactly when the cluster matters: the allowed example, judged where the
+  // cluster cannot be read, gets another answer.
+  for (const check of CHECKS) {
+    const allowed = check.reference.examples.allowed;
+    const readable = judge(check, allowed, false);
+    const unreadable = judge(check, allowed, false, UNKNOWN_CLUSTER);
+    t.equal(!isDeepStrictEqual(readable.findings, unreadable.findings), isClusterAware(check), `${check.id}: cluster-aware iff the cluster changes the answer`);
+  }
 });
 
 for (const check of CHECKS) {
@@ -102,6 +110,8 @@ for (const check of CHECKS) {
 
 t.test('the terminal reference fits 100 columns and has no markdown tables', async (t) => {
   for (const check of CHECKS) {
+    // Descriptions are paragraphs: the terminal rewraps them and would run a list together.
+    t.notMatch(check.reference.description, /^\s*(?:[-*+] |\d+\. |```|\|)/m, `${check.id}: the description is paragraphs only`);
     const text = renderCheckReference(check);
     const long = text.split('\n').filter((line) => line.length > 100);
     t.same(long, [], `${check.id}: no line longer than 100 columns`);
