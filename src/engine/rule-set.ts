@@ -28,7 +28,7 @@ export interface Exemption {
   readonly matches: (namespace: string, name: string, now: Date) => boolean;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** When an exemption with this `expires` day stops applying: the end of that day, in UTC. */
 export function exemptionEnd(expires: string | undefined): number {

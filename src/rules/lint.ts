@@ -4,8 +4,8 @@
  * that have expired (they no longer apply, so they only mislead the reader of the rule file).
  * Pure: the rule set and the day in, problems out.
  */
-import { describeExemptionMatch, type Exemption, type Origin, type RuleSet } from '../engine/rule-set.js';
-import { formatProblem } from './yaml-source.js';
+import { DAY_MS, describeExemptionMatch, type Exemption, type Origin, type RuleSet } from '../engine/rule-set.js';
+import { formatProblem, sortProblems } from './yaml-source.js';
 
 export type LintSeverity = 'warning' | 'error';
 
@@ -22,8 +22,6 @@ export interface LintOptions {
 }
 
 export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function lintExemption(exemption: Exemption, scope: string, now: Date, options: LintOptions): LintProblem | undefined {
   if (exemption.expires === undefined) return undefined;
@@ -47,7 +45,7 @@ export function lintRuleSet(ruleSet: RuleSet, now: Date, options: LintOptions): 
   const add = (problem: LintProblem | undefined) => problem !== undefined && problems.push(problem);
   for (const exemption of ruleSet.exclude) add(lintExemption(exemption, 'every rule', now, options));
   for (const rule of ruleSet.rules) for (const exemption of rule.exclude) add(lintExemption(exemption, `rule ${rule.id}`, now, options));
-  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return sortProblems(problems);
 }
 
 export function formatLintProblem(problem: LintProblem): string {

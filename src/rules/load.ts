@@ -11,22 +11,14 @@ import { createRuleSet, exemptionEnd, type Exemption, type Origin, type Rule, ty
 import type { Enforcement, Mode } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { buildRulesSchema } from './schema.js';
-import { compileFileSchema, displayPath, formatProblem, isYamlFileName, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
-
-/** One thing wrong in a rule file, with where. */
-export type RuleProblem = SourceProblem;
-
-export { formatProblem };
+import { compileFileSchema, describeInList, formatProblem, isYamlFileName, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
 
 /** Thrown when a rule set cannot be loaded; `problems` lists every error found. */
 export class RuleLoadError extends PerimeterError {
-  constructor(readonly problems: readonly RuleProblem[]) {
+  constructor(readonly problems: readonly SourceProblem[]) {
     super('PERIMETER_RULES_INVALID', problems.map(formatProblem).join('\n'));
   }
 }
-
-/** A rule file's name (as shown in messages) and its text. */
-export type RuleFileSource = FileSource;
 
 const validateFile = compileFileSchema(buildRulesSchema());
 
@@ -53,15 +45,7 @@ interface RawFile {
 }
 
 /** Places an error path inside a rule relative to it: "params.x ... (rule no-open-sources)". */
-function describeAt(data: RawFile, segments: readonly Segment[], text: string): string {
-  if (segments[0] === 'rules' && typeof segments[1] === 'number') {
-    const id = data.rules?.[segments[1]]?.id;
-    if (typeof id === 'string' && id !== '') {
-      return segments.length > 2 ? `${displayPath(segments.slice(2))} ${text} (rule ${id})` : `rule ${id} ${text}`;
-    }
-  }
-  return segments.length === 0 ? `rule file ${text}` : `${displayPath(segments)} ${text}`;
-}
+const describeAt = describeInList('rules', 'id', (id) => `rule ${id}`, 'rule file');
 
 function compileExemption(raw: RawExemption, origin: Origin): Exemption {
   const namespaceMatches = raw.namespace === undefined ? () => true : picomatch(raw.namespace, { dot: true });
@@ -82,11 +66,7 @@ function compileExemption(raw: RawExemption, origin: Origin): Exemption {
 
 type ParsedFile = ParsedSource<RawFile>;
 
-function parseFile(source: RuleFileSource, problems: RuleProblem[]): ParsedFile | undefined {
-  return parseValidated<RawFile>(source, validateFile, problems, describeAt);
-}
-
-function checkExemptions(list: readonly RawExemption[] | undefined, base: Segment[], parsed: ParsedFile, problems: RuleProblem[]): Exemption[] {
+function checkExemptions(list: readonly RawExemption[] | undefined, base: Segment[], parsed: ParsedFile, problems: SourceProblem[]): Exemption[] {
   return (list ?? []).map((raw, i) => {
     const at = [...base, i];
     if (raw.namespace === undefined && raw.name === undefined) {
@@ -97,15 +77,15 @@ function checkExemptions(list: readonly RawExemption[] | undefined, base: Segmen
 }
 
 /** Builds a rule set from rule-file texts. Throws `RuleLoadError` listing every problem. */
-export function parseRuleFiles(sources: readonly RuleFileSource[]): RuleSet {
-  const problems: RuleProblem[] = [];
+export function parseRuleFiles(sources: readonly FileSource[]): RuleSet {
+  const problems: SourceProblem[] = [];
   const rules: Rule[] = [];
   const exclude: Exemption[] = [];
   let mode: { value: Mode; origin: Origin } | undefined;
   const seenIds = new Map<string, Origin>();
 
   for (const source of sources) {
-    const parsed = parseFile(source, problems);
+    const parsed = parseValidated<RawFile>(source, validateFile, problems, describeAt);
     if (parsed === undefined) continue;
     const { data, locate } = parsed;
     if (data.mode !== undefined) {
@@ -152,7 +132,7 @@ export function parseRuleFiles(sources: readonly RuleFileSource[]): RuleSet {
 export const isRuleFileName = isYamlFileName;
 
 /** Reads the rule files of a directory (every `*.yaml`/`*.yml`, in name order) without parsing them. */
-export async function readRuleDirectory(directory: string): Promise<RuleFileSource[]> {
+export async function readRuleDirectory(directory: string): Promise<FileSource[]> {
   return readYamlDirectory(directory, { directory: 'rules', file: 'rule' }, (problems) => new RuleLoadError(problems));
 }
 

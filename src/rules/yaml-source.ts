@@ -79,13 +79,11 @@ function segmentsOf(instancePath: string): Segment[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** One alternative of an `anyOf`, in words: `an integer 1..65535`, `a string`, `"unavailable"`. */
+/** One alternative of an `anyOf`, in words: `an integer 1..65535`, `a non-empty string`. */
 function describeAlternative(schema: Record<string, unknown>): string {
-  if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (schema.type === 'integer') return typeof schema.minimum === 'number' && typeof schema.maximum === 'number' ? `an integer ${schema.minimum}..${schema.maximum}` : 'an integer';
-  if (schema.type === 'array') return 'a list';
-  if (schema.type === 'object') return 'a map';
-  return typeof schema.type === 'string' ? `a ${schema.type}` : 'another form';
+  if (schema.type === 'integer' && typeof schema.minimum === 'number' && typeof schema.maximum === 'number') return `an integer ${schema.minimum}..${schema.maximum}`;
+  if (schema.type === 'string' && typeof schema.minLength === 'number' && schema.minLength > 0) return 'a non-empty string';
+  return `a ${String(schema.type)}`;
 }
 
 /** Words for one schema error, e.g. "must be an integer 0..32"; undefined when another error says it better. */
@@ -142,17 +140,31 @@ export interface ParsedSource<T> {
   readonly locate: Locator;
 }
 
+/** Words a message at a path of a file's data. */
+export type DescribeAt = (data: unknown, segments: readonly Segment[], text: string) => string;
+
+/**
+ * Messages for a file that holds one list of named entries (rules by id, test cases by name):
+ * `cases[2].expect must ...` reads `expect must ... (case "open LB")`, and a problem with the
+ * entry itself `case "open LB" ...`.
+ */
+export function describeInList(list: string, key: string, entry: (label: string) => string, fileNoun: string): DescribeAt {
+  return (data, segments, text) => {
+    const items = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[list] : undefined;
+    const item = Array.isArray(items) && typeof segments[1] === 'number' && segments[0] === list ? (items[segments[1]] as unknown) : undefined;
+    const label = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : undefined;
+    if (typeof label === 'string' && label !== '') {
+      return segments.length > 2 ? `${displayPath(segments.slice(2))} ${text} (${entry(label)})` : `${entry(label)} ${text}`;
+    }
+    return segments.length === 0 ? `${fileNoun} ${text}` : `${displayPath(segments)} ${text}`;
+  };
+}
+
 /**
  * Parses one YAML file and validates it. Problems (YAML syntax, duplicate keys, schema errors) are
- * pushed to `problems` and undefined returned. `describeAt` places a message at a path; by default
- * `path message`.
+ * pushed to `problems` and undefined returned. `describeAt` places a message at a path.
  */
-export function parseValidated<T>(
-  source: FileSource,
-  validate: ValidateFunction,
-  problems: SourceProblem[],
-  describeAt: (data: T, segments: readonly Segment[], text: string) => string = (_data, segments, text) => (segments.length === 0 ? `file ${text}` : `${displayPath(segments)} ${text}`),
-): ParsedSource<T> | undefined {
+export function parseValidated<T>(source: FileSource, validate: ValidateFunction, problems: SourceProblem[], describeAt: DescribeAt): ParsedSource<T> | undefined {
   const lines = new LineCounter();
   // merge: `<<: *base` merges, as people who write YAML anchors expect (else it is a key named "<<").
   const document = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
@@ -170,7 +182,11 @@ export function parseValidated<T>(
     return undefined;
   }
   if (!validate(data)) {
-    for (const error of validate.errors ?? []) {
+    const errors = validate.errors ?? [];
+    // An anyOf says what each of its branches wanted in one line; their own errors would repeat it.
+    const alternatives = errors.filter((error) => error.keyword === 'anyOf').map((error) => `${error.schemaPath}/`);
+    for (const error of errors) {
+      if (alternatives.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
       const text = describeSchemaError(error);
       if (text === undefined) continue;
       const segments = segmentsOf(error.instancePath);

@@ -5,6 +5,7 @@
 import { diffLines } from 'diff';
 import { stringify } from 'yaml';
 import type { PatchOperation } from '../engine/types.js';
+import { describeExemption } from '../report/format.js';
 import type { CaseResult, Mismatch, ResourceResult, TestRun } from './run.js';
 
 const INDENT = '      ';
@@ -43,7 +44,7 @@ function engineSaid(resource: ResourceResult): string[] {
   const lines = [`${INDENT}the engine said: ${evaluation.verdict}${evaluation.patch.length > 0 ? ' with a patch' : ''}`];
   for (const finding of evaluation.findings) lines.push(`${INDENT}  ${finding.rule} (${finding.enforcement}): ${finding.message}`);
   for (const mutation of evaluation.mutations) lines.push(`${INDENT}  ${mutation.rule} (patch): ${mutation.message}`);
-  for (const exemption of evaluation.exemptions) lines.push(`${INDENT}  ${exemption.rule} (exempt): ${exemption.reason}`);
+  for (const exemption of evaluation.exemptions) lines.push(`${INDENT}  ${exemption.rule} (exempt): ${describeExemption(exemption)}`);
   return lines;
 }
 

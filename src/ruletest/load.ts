@@ -9,7 +9,7 @@ import type { Origin } from '../engine/rule-set.js';
 import type { AdmissionOperation, EvaluationPhase, KubeObject } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { ManifestReadError, readManifests, type SourcedObject } from '../manifests/read.js';
-import { compileFileSchema, displayPath, formatProblem, parseValidated, readYamlDirectory, sortProblems, type Locator, type Segment, type SourceProblem } from '../rules/yaml-source.js';
+import { compileFileSchema, describeInList, displayPath, formatProblem, parseValidated, readYamlDirectory, sortProblems, type Locator, type Segment, type SourceProblem } from '../rules/yaml-source.js';
 import { buildRuleTestsSchema, type Expected, type RawCase, type RawClusterState, type RawTestFile } from './schema.js';
 
 /** Thrown when test files cannot be read; `problems` lists every error found. */
@@ -41,12 +41,8 @@ export interface TestCase {
 
 const validateTestFile = compileFileSchema(buildRuleTestsSchema());
 
-/** `cases[2].expect must give ...` reads better as `case "open LB": expect must give ...`. */
-function describeAt(data: RawTestFile, segments: readonly Segment[], text: string): string {
-  const name = segments[0] === 'cases' && typeof segments[1] === 'number' ? data.cases?.[segments[1]]?.name : undefined;
-  if (typeof name === 'string' && name !== '') return segments.length > 2 ? `${displayPath(segments.slice(2))} ${text} (case "${name}")` : `case "${name}" ${text}`;
-  return segments.length === 0 ? `test file ${text}` : `${displayPath(segments)} ${text}`;
-}
+/** `cases[2].expect must give ...` reads better as `expect must give ... (case "open LB")`. */
+const describeAt = describeInList('cases', 'name', (name) => `case "${name}"`, 'test file');
 
 /** Objects of manifest files named in a test file, read relative to it. */
 async function readFiles(files: readonly string[] | undefined, testFile: string, at: Segment[], locate: Locator, problems: SourceProblem[]): Promise<SourcedObject[]> {

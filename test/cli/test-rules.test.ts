@@ -187,6 +187,14 @@ cases:
   t.match(table.stdout, /rules without both a case where they report and one where they pass:\n(?:.*\n)*? {2}no-open-sources: reports in 1 case, passes in 0 cases\n/);
 });
 
+t.test('a failing case shows the exemptions that spared the object, with owner and end', async (t) => {
+  const exempted = OPEN_LB.replace('namespace: shop', 'namespace: kube-system');
+  const dir = await rulesWithTests({ 'exempt.yaml': `cases:\n  - name: expects a denial in an exempted namespace\n    resources: [${exempted}]\n    expect: {verdict: deny}\n` });
+  const run = await cli(['test', dir]);
+  t.equal(run.code, 1);
+  t.match(run.stdout, /no-open-sources \(exempt\): Cluster components; owned by the platform team\.; no end date\n/);
+});
+
 t.test('a case that judges nothing is an error, not a pass', async (t) => {
   const run = await cli(['test', await rulesWithTests({ 'cm.yaml': `cases:\n  - name: a ConfigMap\n    resources: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n    expect: {verdict: allow}\n` })]);
   t.equal(run.code, 1);

@@ -42,6 +42,14 @@ t.test('the committed JSON Schemas match the code (npm run schema)', async (t) =
 // [why, file text, expected error lines]
 const rows: [string, string, string[]][] = [
   [
+    'a port that is neither a port number nor a name: one line, not one per alternative',
+    rule('    check: no-open-egress\n    enforcement: deny\n    params: {allowPorts: [{port: 0}, {port: ""}]}\n'),
+    [
+      'rules/lb.yaml:6:34: params.allowPorts[0].port must be an integer 1..65535 or a non-empty string (rule lb)',
+      'rules/lb.yaml:6:45: params.allowPorts[1].port must be an integer 1..65535 or a non-empty string (rule lb)',
+    ],
+  ],
+  [
     'parameter out of range',
     rule('    check: no-open-sources\n    enforcement: deny\n    params:\n      minPrefixLengthV4: 40\n'),
     ['rules/lb.yaml:7:26: params.minPrefixLengthV4 must be an integer 0..32 (rule lb)'],
