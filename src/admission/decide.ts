@@ -12,7 +12,7 @@
 import { evaluate, type EvaluationEnvironment } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { Evaluation, Finding, KubeObject } from '../engine/types.js';
-import { allowed, denied, withPatch, type AdmissionRequest, type AdmissionResponse } from './review.js';
+import { allowed, denied, errored, withPatch, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { OnTimeout } from './time-budget.js';
 
 export type AdmissionRoute = 'validate' | 'mutate';
@@ -132,7 +132,7 @@ export function decide(route: AdmissionRoute, request: AdmissionRequest, ruleSet
 export function outOfTime(request: AdmissionRequest, mode: RuleSet['mode'], onTimeout: OnTimeout, timeoutMs: number): AdmissionResponse {
   const why = `could not judge ${objectLabel(request)} within the API server's ${timeoutMs / 1000} s timeout (the review took too long to arrive)`;
   if (onTimeout === 'deny' && mode !== 'audit') {
-    return { uid: request.uid, allowed: false, status: { code: 504, reason: 'Timeout', message: `perimeter ${why}; denied by --on-timeout deny, try again` } };
+    return errored(request.uid, 504, `perimeter ${why}; denied by --on-timeout deny, try again`, 'Timeout');
   }
   const response = allowed(request.uid);
   response.warnings = [short(`${WARNING_PREFIX}${mode === 'audit' ? ` ${AUDIT_MODE_PREFIX}` : ''}: ${why}; allowed without judging`)];

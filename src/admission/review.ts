@@ -89,8 +89,8 @@ export function denied(uid: string, message: string): AdmissionResponse {
 }
 
 /** An error answer: the request could not be judged (`code` is a 4xx for client errors). */
-export function errored(uid: string, code: number, message: string): AdmissionResponse {
-  return { uid, allowed: false, status: { code, message } };
+export function errored(uid: string, code: number, message: string, reason?: string): AdmissionResponse {
+  return { uid, allowed: false, status: { code, message, ...(reason !== undefined ? { reason } : {}) } };
 }
 
 /** Adds a JSON Patch (base64, as the API expects); an empty patch is left out. */

@@ -27,15 +27,6 @@ const BUDGET_SHARE = 0.8;
 export function reviewTimeoutMs(query: unknown): number {
   const text = typeof query === 'object' && query !== null ? (query as Record<string, unknown>).timeout : undefined;
   if (typeof text !== 'string' || text.length > 32) return DEFAULT_TIMEOUT_MS;
-  // An API server sends the same value on every call of a webhook: the last one read is kept
-  // (one entry, so request data cannot grow it), which spares every review the parse.
-  if (text !== last.text) last = { text, ms: timeoutFrom(text) };
-  return last.ms;
-}
-
-let last = { text: '', ms: DEFAULT_TIMEOUT_MS };
-
-function timeoutFrom(text: string): number {
   const parsed = parseDuration(text);
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) return DEFAULT_TIMEOUT_MS;
   return Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, parsed));

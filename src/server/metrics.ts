@@ -6,7 +6,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { RESOURCE_KINDS } from '../engine/types.js';
 
-/** Label values of the review metrics; the last of each list, `other`, stands for anything else. */
+/**
+ * Label values of the review metrics. Route, kind and operation come from requests: the last of
+ * each list, `other`, stands for anything else. Verdict and dry run are ours, typed to their lists.
+ */
 const ROUTE_VALUES = ['validate', 'mutate', 'other'] as const;
 const KIND_VALUES = [...RESOURCE_KINDS, 'Namespace', 'other'] as const;
 const OPERATION_VALUES = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT', 'other'] as const;

@@ -25,7 +25,7 @@ function wantsCluster(options: ServeOptions): boolean {
 
 /**
  * The API client and the live cluster view, when the server watches a cluster. Imported here,
- * not at the top: @kubernetes/client-node costs about 60 MiB of memory to load, which only a
+ * not at the top: @kubernetes/client-node costs about 45 MiB of memory to load, which only a
  * server that watches a cluster needs to pay.
  */
 async function connectCluster(options: ServeOptions, log: pino.Logger, metrics: Metrics) {

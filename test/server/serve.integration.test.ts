@@ -119,10 +119,6 @@ t.test('HTTP/2 is offered by ALPN and answers the same', async (t) => {
   t.same(JSON.parse(h2.body), JSON.parse(h1.body));
 });
 
-/**
- * Sends `count` reviews, `concurrency` at a time, half over long-lived keep-alive connections and
- * half over new connections, so a change is seen by both kinds; returns the replies.
- */
 const until = async (what: () => boolean | Promise<boolean>, limitMs = 10_000) => {
   const end = Date.now() + limitMs;
   while (!(await what())) {

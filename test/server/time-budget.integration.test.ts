@@ -52,6 +52,7 @@ t.test('out of time with --on-timeout deny: denied with a 504 that says why, and
   t.equal(status, 200);
   t.equal(review.response.allowed, false);
   t.equal(review.response.status?.code, 504);
+  t.equal(review.response.status?.reason, 'Timeout', 'the API status reason for a 504');
   t.match(review.response.status?.message, /could not judge Service \S+ within the API server's 1 s timeout .* denied by --on-timeout deny/);
   t.match(await server.metrics.registry.getSingleMetricAsString('perimeter_admission_requests_total'), /verdict="timeout",dry_run="false"\} 1/);
   const durations = await server.metrics.registry.getSingleMetricAsString('perimeter_admission_duration_seconds');
