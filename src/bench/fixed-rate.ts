@@ -13,9 +13,8 @@
  * is the generator's, is not charged to the server, and is reported so the schedule can be seen
  * to hold.
  */
-import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
-import type { LoadResult, Review } from './webhook.js';
+import { latencyHistogram, latencySummary, type LoadResult, type Review } from './webhook.js';
 
 export type FixedRateRequest = Pick<Review, 'path' | 'body'>;
 
@@ -45,7 +44,7 @@ export async function fixedRate(name: string, requests: readonly FixedRateReques
 }
 
 async function schedule(pool: Pool, requests: readonly FixedRateRequest[], rate: number, seconds: number) {
-  const latencies = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const latencies = latencyHistogram();
   const total = Math.round(rate * seconds);
   const intervalNs = 1e9 / rate;
   let errors = 0;
@@ -87,16 +86,13 @@ async function schedule(pool: Pool, requests: readonly FixedRateRequest[], rate:
   await Promise.all(inFlight);
   const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-  const ms = (micros: number) => Math.round(micros) / 1000;
   return {
     seconds,
     rate,
     // Achieved: a generator or server that fell behind shows here as well as in the latencies.
     requestsPerSecond: total / elapsedSeconds,
     requests: total,
-    p50Ms: ms(latencies.getValueAtPercentile(50)),
-    p99Ms: ms(latencies.getValueAtPercentile(99)),
-    maxMs: ms(latencies.maxValue),
+    ...latencySummary(latencies),
     errors,
     non2xx,
     maxSendLatenessMs: Math.round(maxLatenessNs / 1000) / 1000,

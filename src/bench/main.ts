@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
 import { fixedRate } from './fixed-rate.js';
-import { load, reviewMix, startServers, type LoadResult } from './webhook.js';
+import { load, reviewMix, startPerimeter, startServers, type LoadResult } from './webhook.js';
 
 const quick = process.argv.includes('--quick');
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,17 +101,17 @@ async function benchWebhook(work: string) {
     // Memory: idle, after warm-up, after the rest of the reviews (all at concurrency 16).
     const memory = { idleMiB: 0, afterWarmupMiB: 0, afterAllMiB: 0, peakMiB: 0, reviews: SETTINGS.memoryReviews, warmupReviews: SETTINGS.memoryWarmup };
     await servers.perimeter.stop();
-    const fresh = await startServers(await mkdtemp(path.join(work, 'memory-')), rulesDir, distDir);
-    await fresh.bare.stop();
+    // A new process in the same directory: it serves the certificate the first one made.
+    const fresh = await startPerimeter(work, rulesDir, distDir);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    memory.idleMiB = fresh.perimeter.rssMiB();
-    const sent = await reviewsSent(fresh.perimeter, requests, fresh.ca, SETTINGS.memoryWarmup);
-    memory.afterWarmupMiB = fresh.perimeter.rssMiB();
-    await reviewsSent(fresh.perimeter, requests, fresh.ca, SETTINGS.memoryReviews - sent);
-    memory.afterAllMiB = fresh.perimeter.rssMiB();
-    memory.peakMiB = fresh.perimeter.peakRssMiB();
+    memory.idleMiB = fresh.rssMiB();
+    const sent = await reviewsSent(fresh, requests, servers.ca, SETTINGS.memoryWarmup);
+    memory.afterWarmupMiB = fresh.rssMiB();
+    await reviewsSent(fresh, requests, servers.ca, SETTINGS.memoryReviews - sent);
+    memory.afterAllMiB = fresh.rssMiB();
+    memory.peakMiB = fresh.peakRssMiB();
     log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
-    await fresh.perimeter.stop();
+    await fresh.stop();
     return { rows, fixed, memory, mix: kinds, reviewTypes: requests.length };
   } finally {
     await servers.perimeter.stop();
@@ -176,7 +176,7 @@ try {
       ]),
     ),
     '',
-    `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s (open loop: evenly spaced, latency from the moment each review was due), up to 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors`,
+    `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s (open loop: evenly spaced, latency from when each review was handed to the pool, queueing included), up to 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors; reviews sent at most ${fixed(Math.max(webhook.fixed.perimeter.maxSendLatenessMs, webhook.fixed.bare.maxSendLatenessMs))} ms after they were due`,
     '',
     'Engine, shipped rules:',
     table(['object', 'µs per evaluation'], engine.map((row) => [row.label, fixed(row.microsPerObject)])),
