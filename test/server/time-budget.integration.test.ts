@@ -5,9 +5,10 @@
 import t, { type Test } from 'tap';
 import https from 'node:https';
 import path from 'node:path';
-import { readFile, writeFile, mkdir, cp } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { startServer } from '../../src/server/serve.js';
 import type { OnTimeout } from '../../src/admission/time-budget.js';
+import { shippedRulesCopy } from '../helpers.js';
 import { loadRecordings } from '../recordings.js';
 
 const denied = loadRecordings().find((r) => r.file.startsWith('003-'))!;
@@ -15,17 +16,14 @@ const body = JSON.stringify(denied.body);
 
 async function start(t: Test, onTimeout: OnTimeout, mode: 'enforce' | 'audit' = 'enforce') {
   const dir = t.testdir({});
-  const rulesDir = path.join(dir, 'rules');
-  await mkdir(rulesDir);
-  await cp('rules', rulesDir, { recursive: true });
-  if (mode === 'audit') await writeFile(path.join(rulesDir, 'perimeter.yaml'), (await readFile('rules/perimeter.yaml', 'utf8')).replace('mode: enforce', 'mode: audit'));
+  const rulesDir = await shippedRulesCopy(mode === 'audit' ? { 'perimeter.yaml': (text) => text.replace('mode: enforce', 'mode: audit') } : {});
   const server = await startServer({ port: 0, host: '127.0.0.1', rulesDir, devCertDir: path.join(dir, 'certs'), logLevel: 'silent', cluster: 'off', onTimeout });
   t.teardown(() => server.close());
   return { server, ca: await readFile(path.join(dir, 'certs', 'ca.crt'), 'utf8') };
 }
 
 /** POSTs the review, holding the body back for `delayMs` after the headers went out. */
-function slowPost(url: string, ca: string, delayMs: number): Promise<{ status: number; review: { response: { allowed: boolean; status?: { code: number; message: string }; warnings?: string[] } } }> {
+function slowPost(url: string, ca: string, delayMs: number): Promise<{ status: number; review: { response: { allowed: boolean; status?: { code: number; message: string; reason?: string }; warnings?: string[] } } }> {
   return new Promise((resolve, reject) => {
     const request = https.request(new URL('/validate?timeout=1s', url), { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
       let text = '';
