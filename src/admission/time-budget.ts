@@ -36,3 +36,18 @@ export function reviewTimeoutMs(query: unknown): number {
 export function reviewBudgetMs(timeoutMs: number): number {
   return timeoutMs * BUDGET_SHARE;
 }
+
+/** The least time any review may be judged in: the budget of the shortest timeout the API allows. */
+const LEAST_BUDGET_MS = reviewBudgetMs(MIN_TIMEOUT_MS);
+
+/**
+ * The API server's timeout when a review `elapsedMs` after its arrival is past its budget, or
+ * undefined while it may still be judged. A review younger than the least budget of all is on
+ * time whatever its query says, so the query is read only for the rare late one: parsing it on
+ * every review cost as much as a tenth of judging one (README, Performance).
+ */
+export function overBudgetTimeoutMs(query: unknown, elapsedMs: number): number | undefined {
+  if (elapsedMs <= LEAST_BUDGET_MS) return undefined;
+  const timeoutMs = reviewTimeoutMs(query);
+  return elapsedMs > reviewBudgetMs(timeoutMs) ? timeoutMs : undefined;
+}

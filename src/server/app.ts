@@ -5,7 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { decide, outOfTime, type AdmissionRoute } from '../admission/decide.js';
-import { reviewBudgetMs, reviewTimeoutMs, type OnTimeout } from '../admission/time-budget.js';
+import { overBudgetTimeoutMs, type OnTimeout } from '../admission/time-budget.js';
 import { answer, errored, parseReview } from '../admission/review.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ClusterView } from '../engine/types.js';
@@ -116,8 +116,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const req = parsed.request;
     // reply.elapsedTime counts from when fastify routed the request (its headers read), so a body
     // that dribbled in or a wait in the queue is counted against the API server's timeout.
-    const timeoutMs = reviewTimeoutMs(request.query);
-    if (reply.elapsedTime > reviewBudgetMs(timeoutMs)) {
+    const timeoutMs = overBudgetTimeoutMs(request.query, reply.elapsedTime);
+    if (timeoutMs !== undefined) {
       const late = outOfTime(req, options.rules().mode, options.onTimeout ?? 'deny', timeoutMs);
       options.metrics.requests.inc({ route, kind: req.kind.kind, operation: req.operation, verdict: 'timeout', dryRun: req.dryRun === true });
       // The slowest reviews are these: left out, the histogram would look best when it matters most.

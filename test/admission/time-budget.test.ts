@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DEFAULT_TIMEOUT_MS, reviewBudgetMs, reviewTimeoutMs } from '../../src/admission/time-budget.js';
+import { DEFAULT_TIMEOUT_MS, overBudgetTimeoutMs, reviewBudgetMs, reviewTimeoutMs } from '../../src/admission/time-budget.js';
 
 // [query the API server (or anyone) sent, timeout in ms we work to]
 const rows: [unknown, number][] = [
@@ -28,4 +28,22 @@ t.test('the timeout query, read as the API server writes it and clamped to what 
 t.test('a fifth of the timeout is kept for the way back', async (t) => {
   t.equal(reviewBudgetMs(10_000), 8_000);
   t.equal(reviewBudgetMs(1_000), 800);
+});
+
+// [query, ms since the review arrived, the timeout when it is past its budget]
+const budgetRows: [unknown, number, number | undefined][] = [
+  [{ timeout: '10s' }, 5, undefined],
+  [{ timeout: '10s' }, 8_000, undefined], // the budget itself is still on time
+  [{ timeout: '10s' }, 8_001, 10_000],
+  [{ timeout: '1s' }, 799, undefined],
+  [{ timeout: '1s' }, 801, 1_000], // past the least budget: the query is read
+  [{ timeout: '500ms' }, 801, 1_000], // clamped up to the least the API allows
+  [{ timeout: '30s' }, 23_999, undefined],
+  [{ timeout: '30s' }, 24_001, 30_000],
+  [{ timeout: 'soon' }, 8_001, DEFAULT_TIMEOUT_MS],
+  [undefined, 900, undefined],
+];
+
+t.test('a review is over budget when more of its timeout has gone than the share it may use', async (t) => {
+  for (const [query, elapsedMs, expected] of budgetRows) t.equal(overBudgetTimeoutMs(query, elapsedMs), expected, `${JSON.stringify(query)} after ${elapsedMs} ms`);
 });
