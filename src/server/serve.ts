@@ -11,6 +11,7 @@ import { UNKNOWN_CLUSTER } from '../context/bundle.js';
 import type { OnTimeout } from '../admission/time-budget.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
+import { BatchedLines } from './log-lines.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { CertificateError, certificateCovers, readServingCertificate, type ServingCertificate } from './tls.js';
 import { watchDirectories, type Watch } from './watch.js';
@@ -100,14 +101,12 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
   return { certFile: created.certFile, keyFile: created.keyFile, generated: created.caFile };
 }
 
-/** Log lines are written out when this much has gathered, or after LOG_FLUSH_MS. */
-// Not more: sonic-boom measures the whole pending buffer on every line, so a bigger one costs
-// more per line than the writes it saves.
-const LOG_BUFFER_BYTES = 4 * 1024;
+/** Log lines are written out when this many characters have gathered, or after LOG_FLUSH_MS. */
+const LOG_BATCH_CHARS = 4 * 1024;
 const LOG_FLUSH_MS = 1000;
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  // Decision lines are on the write path of the cluster: they are buffered and written 4 KiB at
+  // Decision lines are on the write path of the cluster: they are gathered and written 4 KiB at
   // a time instead of one write per review; a quiet server flushes what it has every second (or a
   // deny could wait hours to show in `kubectl logs`), and everything is flushed when the server
   // closes or the process exits, a crash included.
@@ -116,8 +115,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // in the bench's rounds the difference is within their noise). A stdout that stops being read
   // then stalls reviews (and the API server applies its failure policy) instead of growing the
   // buffer without bound.
-  const logDestination = pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS, sync: true });
-  // pino flushes only an asynchronous destination at exit by itself.
+  const logDestination = new BatchedLines(pino.destination({ dest: 1, sync: true }), { batchChars: LOG_BATCH_CHARS, flushMs: LOG_FLUSH_MS });
+  // pino flushes only an asynchronous sonic-boom at exit by itself.
   const flushLogAtExit = () => logDestination.flushSync();
   process.once('exit', flushLogAtExit);
   const log = pino({ level: options.logLevel, base: { service: 'perimeter' } }, logDestination);
@@ -198,7 +197,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         for (const watch of watches) watch.close();
         cluster?.stop();
         await app.close();
-        logDestination.flushSync();
+        logDestination.close();
         process.off('exit', flushLogAtExit);
       })();
       return closing;

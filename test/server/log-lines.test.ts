@@ -1,0 +1,106 @@
+/**
+ * The server's log lines are gathered and handed on in chunks: nothing lost, nothing reordered,
+ * nothing held back longer than the flush interval or past a flush.
+ */
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import t from 'tap';
+import { decisionLog } from '../../src/server/decision-log.js';
+import { BatchedLines, type LineSink } from '../../src/server/log-lines.js';
+
+function recordingSink() {
+  const chunks: string[] = [];
+  let flushes = 0;
+  const sink: LineSink = {
+    write: (chunk) => chunks.push(chunk),
+    flushSync: () => void flushes++,
+  };
+  return { sink, chunks, flushes: () => flushes };
+}
+
+t.test('lines are held until the batch is full, then handed on as one chunk in the order written', async (t) => {
+  const { sink, chunks } = recordingSink();
+  const lines = new BatchedLines(sink, { batchChars: 30, flushMs: 60_000 });
+  t.teardown(() => lines.close());
+  lines.write('first line\n');
+  lines.write('second line\n');
+  t.same(chunks, [], '23 characters: still gathering');
+  lines.write('third line\n');
+  t.same(chunks, ['first line\nsecond line\nthird line\n'], '34 characters: one chunk');
+  lines.write('fourth\n');
+  t.same(chunks.length, 1, 'a new batch starts empty');
+});
+
+t.test('flushSync hands on what has gathered and has the sink write it out', async (t) => {
+  const { sink, chunks, flushes } = recordingSink();
+  const lines = new BatchedLines(sink, { batchChars: 4096, flushMs: 60_000 });
+  t.teardown(() => lines.close());
+  lines.flushSync();
+  t.same(chunks, [], 'nothing gathered, nothing written');
+  lines.write('a\n');
+  lines.write('b\n');
+  lines.flushSync();
+  t.same(chunks, ['a\nb\n']);
+  t.equal(flushes(), 2, 'the sink is flushed each time');
+});
+
+t.test('a quiet logger\'s lines are handed on by the periodic flush', async (t) => {
+  const { sink, chunks } = recordingSink();
+  const written = new Promise<void>((resolve) => {
+    sink.write = (chunk) => {
+      chunks.push(chunk);
+      resolve();
+    };
+  });
+  const lines = new BatchedLines(sink, { batchChars: 4096, flushMs: 5 });
+  t.teardown(() => lines.close());
+  lines.write('alone\n');
+  // The flush timer is unref'd, as it must be; this one keeps the test's process alive meanwhile.
+  const keepAlive = setTimeout(() => undefined, 60_000);
+  await written;
+  clearTimeout(keepAlive);
+  t.same(chunks, ['alone\n']);
+});
+
+t.test('close flushes, and stops the periodic flush', async (t) => {
+  const { sink, chunks, flushes } = recordingSink();
+  const lines = new BatchedLines(sink, { batchChars: 4096, flushMs: 5 });
+  lines.write('last\n');
+  lines.close();
+  t.same(chunks, ['last\n']);
+  t.equal(flushes(), 1);
+  lines.write('after close\n');
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  t.same(chunks, ['last\n'], 'no timer left to write it');
+  lines.flushSync();
+  t.same(chunks, ['last\n', 'after close\n'], 'an explicit flush still does');
+});
+
+t.test('decision lines and the logger\'s other lines keep their order through the batch', async (t) => {
+  let out = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      out += chunk.toString();
+      done();
+    },
+  });
+  const lines = new BatchedLines({ write: (chunk) => stream.write(chunk), flushSync: () => undefined }, { batchChars: 4096, flushMs: 60_000 });
+  t.teardown(() => lines.close());
+  const logger = pino({ base: null }, lines);
+  const logDecision = decisionLog(logger);
+  logger.info('one');
+  logDecision('info', { uid: 'two' });
+  logger.warn('three');
+  logDecision('info', { uid: 'four' });
+  t.equal(out, '', 'nothing written before a flush');
+  lines.flushSync();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const order = out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const parsed = JSON.parse(line) as { msg: string; uid?: string };
+      return parsed.uid ?? parsed.msg;
+    });
+  t.same(order, ['one', 'two', 'three', 'four']);
+});
