@@ -123,15 +123,16 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   const patch: PatchOperation[] = [];
   const mutations: Mutation[] = [];
   const mutating = phase === 'validate' ? [] : active.filter((rule) => rule.mutate);
-  // Findings of the first mutation pass, reused by validation when nothing was patched.
-  const firstPass = new Map<Rule, readonly CheckFinding[]>();
+  // Findings of the first mutation pass, reused by validation when nothing was patched (no map
+  // when no rule mutates: most reviews, on /validate).
+  const firstPass = mutating.length > 0 ? new Map<Rule, readonly CheckFinding[]>() : undefined;
   // Each pass lets every mutating rule see the patches of the others; a fix removes its own
   // finding, so this settles in at most one pass per mutating rule.
   for (let pass = 0; pass <= mutating.length; pass++) {
     let changed = false;
     for (const rule of mutating) {
       const results = runCheck(rule, current, context);
-      if (pass === 0) firstPass.set(rule, results);
+      if (pass === 0) firstPass?.set(rule, results);
       for (const found of results) {
         if (found.fix === undefined || found.fix.length === 0 || found.enforcement === 'ignore') continue;
         const patched = applyFix(current, found.fix);
@@ -147,7 +148,7 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
 
   const findings: Finding[] = [];
   for (const rule of phase === 'mutate' ? [] : active) {
-    const unchanged = patch.length === 0 ? firstPass.get(rule) : undefined;
+    const unchanged = patch.length === 0 ? firstPass?.get(rule) : undefined;
     for (const found of unchanged ?? runCheck(rule, current, context)) {
       const finding = toFinding(rule, found);
       if (finding !== undefined) findings.push(finding);

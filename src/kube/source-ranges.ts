@@ -39,10 +39,13 @@ export function splitCommaList(value: string): string[] {
   return out;
 }
 
+/** Display paths of the annotations read here, made once: `metadata.annotations["…"]`. */
+const ANNOTATION_PATHS = new Map([SERVICE_SOURCE_RANGES_ANNOTATION, NGINX_WHITELIST_ANNOTATION, NGINX_ALLOWLIST_ANNOTATION].map((key) => [key, annotationPath(key)]));
+
 function annotationList(object: KubeObject, key: string): SourceList | undefined {
   const value = annotation(object, key);
   if (value === undefined) return undefined;
-  const path = annotationPath(key);
+  const path = ANNOTATION_PATHS.get(key) ?? annotationPath(key);
   const entries = splitCommaList(value).map((text, i) => ({ value: text, path: `${path}[${i}]` }));
   return entries.length > 0 ? { path, entries } : undefined;
 }
