@@ -39,13 +39,19 @@ export function splitCommaList(value: string): string[] {
   return out;
 }
 
-/** Display paths of the annotations read here, made once: `metadata.annotations["…"]`. */
-const ANNOTATION_PATHS = new Map([SERVICE_SOURCE_RANGES_ANNOTATION, NGINX_WHITELIST_ANNOTATION, NGINX_ALLOWLIST_ANNOTATION].map((key) => [key, annotationPath(key)]));
+type SourceRangesAnnotation = typeof SERVICE_SOURCE_RANGES_ANNOTATION | typeof NGINX_WHITELIST_ANNOTATION | typeof NGINX_ALLOWLIST_ANNOTATION;
 
-function annotationList(object: KubeObject, key: string): SourceList | undefined {
+/** Display paths of the annotations read here, made once: `metadata.annotations["…"]`. */
+const ANNOTATION_PATHS: Record<SourceRangesAnnotation, string> = {
+  [SERVICE_SOURCE_RANGES_ANNOTATION]: annotationPath(SERVICE_SOURCE_RANGES_ANNOTATION),
+  [NGINX_WHITELIST_ANNOTATION]: annotationPath(NGINX_WHITELIST_ANNOTATION),
+  [NGINX_ALLOWLIST_ANNOTATION]: annotationPath(NGINX_ALLOWLIST_ANNOTATION),
+};
+
+function annotationList(object: KubeObject, key: SourceRangesAnnotation): SourceList | undefined {
   const value = annotation(object, key);
   if (value === undefined) return undefined;
-  const path = ANNOTATION_PATHS.get(key) ?? annotationPath(key);
+  const path = ANNOTATION_PATHS[key];
   const entries = splitCommaList(value).map((text, i) => ({ value: text, path: `${path}[${i}]` }));
   return entries.length > 0 ? { path, entries } : undefined;
 }
@@ -67,7 +73,7 @@ export function serviceSourceLists(service: KubeObject): SourceList[] {
 /** Non-empty source allowlists of an Ingress (ingress-nginx annotations). */
 export function ingressSourceLists(ingress: KubeObject): SourceList[] {
   const lists: SourceList[] = [];
-  for (const key of [NGINX_WHITELIST_ANNOTATION, NGINX_ALLOWLIST_ANNOTATION]) {
+  for (const key of [NGINX_WHITELIST_ANNOTATION, NGINX_ALLOWLIST_ANNOTATION] as const) {
     const found = annotationList(ingress, key);
     if (found !== undefined) lists.push(found);
   }

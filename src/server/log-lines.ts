@@ -1,7 +1,7 @@
 /**
  * Where `perimeter serve`'s log lines go: gathered in memory and handed to pino's own destination
- * (sonic-boom, which does the writing: partial writes, EAGAIN, a closed descriptor) a few KiB at
- * a time, instead of one write per review.
+ * (sonic-boom, which does the writing: partial writes, EAGAIN, a closed descriptor) about 4,096
+ * characters at a time, instead of one write per review.
  *
  * Why not sonic-boom's own `minLength` buffering: it appends each line to one growing string and
  * measures that string's UTF-8 length on every write, which copies the whole buffer each time
@@ -28,6 +28,7 @@ export class BatchedLines {
   readonly #timer: NodeJS.Timeout;
   #pending: string[] = [];
   #pendingChars = 0;
+  #closed = false;
 
   constructor(sink: LineSink, options: BatchedLinesOptions) {
     this.#sink = sink;
@@ -39,18 +40,31 @@ export class BatchedLines {
 
   /** pino's destination interface: one serialized line, newline included. */
   write(line: string): void {
+    // After close nothing would flush a gathered line again: a late one goes straight through.
+    if (this.#closed) {
+      this.#sink.write(line);
+      return;
+    }
     this.#pending.push(line);
     this.#pendingChars += line.length;
     if (this.#pendingChars >= this.#batchChars) this.flush();
   }
 
-  /** Hands the gathered lines to the sink as one chunk. */
-  flush(): void {
-    if (this.#pending.length === 0) return;
-    const chunk = this.#pending.join('');
-    this.#pending = [];
-    this.#pendingChars = 0;
-    this.#sink.write(chunk);
+  /**
+   * Hands the gathered lines to the sink as one chunk. With a callback (pino's `logger.flush(cb)`
+   * passes one), also waits until the sink has written everything out, then calls it.
+   */
+  flush(callback?: (error?: Error) => void): void {
+    if (this.#pending.length > 0) {
+      const chunk = this.#pending.join('');
+      this.#pending = [];
+      this.#pendingChars = 0;
+      this.#sink.write(chunk);
+    }
+    if (callback !== undefined) {
+      this.#sink.flushSync();
+      callback();
+    }
   }
 
   /** Hands on the gathered lines and waits until the sink has written everything out. */
@@ -59,9 +73,10 @@ export class BatchedLines {
     this.#sink.flushSync();
   }
 
-  /** Flushes and stops the periodic flush. Lines written later are still taken, and written by a later flush. */
+  /** Flushes and stops the periodic flush; lines written after that are handed on one by one. */
   close(): void {
     clearInterval(this.#timer);
+    this.#closed = true;
     this.flushSync();
   }
 }

@@ -101,7 +101,7 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
   return { certFile: created.certFile, keyFile: created.keyFile, generated: created.caFile };
 }
 
-/** Log lines are written out when this many characters have gathered, or after LOG_FLUSH_MS. */
+/** Log lines are written out when this many characters (about as many bytes) have gathered, or after LOG_FLUSH_MS. */
 const LOG_BATCH_CHARS = 4 * 1024;
 const LOG_FLUSH_MS = 1000;
 
@@ -109,7 +109,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Decision lines are on the write path of the cluster: they are gathered and written 4 KiB at
   // a time instead of one write per review; a quiet server flushes what it has every second (or a
   // deny could wait hours to show in `kubectl logs`), and everything is flushed when the server
-  // closes or the process exits, a crash included.
+  // closes or the process exits, an uncaught exception included. A process killed outright
+  // (SIGKILL, the out-of-memory killer) loses what was gathered: at most 4 KiB or a second.
   // The writes are synchronous, as pino's default destination's are: handing each to libuv's
   // thread pool and back cost more than the write itself (2.1 against 1.1 µs per line in a loop;
   // in the bench's rounds the difference is within their noise). A stdout that stops being read

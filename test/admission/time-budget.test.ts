@@ -47,3 +47,17 @@ const budgetRows: [unknown, number, number | undefined][] = [
 t.test('a review is over budget when more of its timeout has gone than the share it may use', async (t) => {
   for (const [query, elapsedMs, expected] of budgetRows) t.equal(overBudgetTimeoutMs(query, elapsedMs), expected, `${JSON.stringify(query)} after ${elapsedMs} ms`);
 });
+
+t.test('the query of a review younger than the least budget is not read at all', async (t) => {
+  let reads = 0;
+  const query = {
+    get timeout() {
+      reads++;
+      return '1s';
+    },
+  };
+  t.equal(overBudgetTimeoutMs(query, 800), undefined);
+  t.equal(reads, 0, 'at 800 ms (the budget of a 1 s timeout) the query is left alone');
+  t.equal(overBudgetTimeoutMs(query, 801), 1_000);
+  t.equal(reads, 1, 'past it, the query is read');
+});
