@@ -21,7 +21,7 @@ export interface AuditOptions extends ObjectSourceOptions {
 
 export async function runAudit(options: AuditOptions, io: CommandIO): Promise<number> {
   const ruleSet = await loadRuleDirectory(options.rulesDir);
-  const objects = await readObjects('audit', options, io);
+  const objects = await readObjects(options, io);
   const now = io.now();
   const report = judgeBundle(objects, ruleSet, now, { reportNamespaces: true, reportExempted: true });
   if (options.output === 'policyreport') {

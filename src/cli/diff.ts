@@ -19,8 +19,8 @@ export interface DiffOptions extends ObjectSourceOptions {
 }
 
 export async function runDiff(options: DiffOptions, io: CommandIO): Promise<number> {
-  const [base, next] = [await loadRuleDirectory(options.baseRulesDir), await loadRuleDirectory(options.rulesDir)];
-  const objects = await readObjects('diff', options, io);
+  const [base, next] = await Promise.all([loadRuleDirectory(options.baseRulesDir), loadRuleDirectory(options.rulesDir)]);
+  const objects = await readObjects(options, io);
   const impact = ruleChangeImpact(objects, base, next, io.now());
   const render = options.output === 'json' ? formatImpactJson : options.output === 'markdown' ? formatImpactMarkdown : formatImpactTable;
   io.stdout(render(impact));

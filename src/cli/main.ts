@@ -108,9 +108,13 @@ const OBJECT_SOURCE_FLAGS = {
   'chunk-size': { type: 'string', default: '500' },
 } as const satisfies ParseArgsConfig['options'];
 
-function objectSource(values: Values, positionals: string[]): ObjectSourceOptions {
+/** The objects an `audit` or `diff` judges, checked before any rules are read. */
+function objectSource(command: string, values: Values, positionals: string[]): ObjectSourceOptions {
+  const cluster = values.cluster === true;
+  if (cluster === (positionals.length > 0)) throw new UsageError(`${command} takes either --cluster or FILE... (or - for standard input)`);
+  if (!cluster && (values.kubeconfig !== undefined || values.namespace !== undefined)) throw new UsageError('--kubeconfig and --namespace go with --cluster');
   return {
-    cluster: values.cluster === true,
+    cluster,
     ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
     ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
     files: positionals,
@@ -192,13 +196,13 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
     case 'audit': {
       const { values, positionals } = parse(rest, { rules: { type: 'string' }, output: { type: 'string', short: 'o' }, ...OBJECT_SOURCE_FLAGS });
       const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', AUDIT_FORMATS);
-      return runAudit({ rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output, ...objectSource(values, positionals) }, io);
+      return runAudit({ rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output, ...objectSource('audit', values, positionals) }, io);
     }
     case 'diff': {
       const { values, positionals } = parse(rest, { base: { type: 'string' }, rules: { type: 'string' }, output: { type: 'string', short: 'o' }, ...OBJECT_SOURCE_FLAGS });
       if (typeof values.base !== 'string') throw new UsageError('diff needs --base OLD_RULES_DIR: the rules to compare against');
       const output = oneOf('output', typeof values.output === 'string' ? values.output : 'table', DIFF_FORMATS);
-      return runDiff({ baseRulesDir: values.base, rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output, ...objectSource(values, positionals) }, io);
+      return runDiff({ baseRulesDir: values.base, rulesDir: (values.rules as string | undefined) ?? defaultRulesDir(), output, ...objectSource('diff', values, positionals) }, io);
     }
     case 'lint-rules': {
       const { values, positionals } = parse(rest, { 'expiring-within': { type: 'string', default: String(DEFAULT_EXPIRY_WARNING_DAYS) }, expired: { type: 'string', default: 'error' } });

@@ -3,7 +3,7 @@
  * read in a live cluster (`--cluster`, paged). Shared by `audit` and `diff`.
  */
 import { readManifests, type SourcedObject } from '../manifests/read.js';
-import { UsageError, type CommandIO } from './io.js';
+import type { CommandIO } from './io.js';
 
 export interface ObjectSourceOptions {
   readonly cluster: boolean;
@@ -11,12 +11,11 @@ export interface ObjectSourceOptions {
   readonly namespace?: string;
   readonly files: readonly string[];
   /** Items per list page (like kubectl's --chunk-size). */
-  readonly chunkSize?: number;
+  readonly chunkSize: number;
 }
 
-export async function readObjects(command: string, options: ObjectSourceOptions, io: CommandIO): Promise<SourcedObject[]> {
-  if (options.cluster === (options.files.length > 0)) throw new UsageError(`${command} takes either --cluster or FILE... (or - for standard input)`);
-  if (!options.cluster && (options.kubeconfig !== undefined || options.namespace !== undefined)) throw new UsageError('--kubeconfig and --namespace go with --cluster');
+/** Reads the objects; the options were checked when the flags were read (`objectSource` in main). */
+export async function readObjects(options: ObjectSourceOptions, io: CommandIO): Promise<SourcedObject[]> {
   if (!options.cluster) return readManifests(options.files, io.readStdin);
   // @kubernetes/client-node costs about 60 MiB of memory to load; only a cluster run pays it.
   const [{ createApiClient, loadKubeConfig }, { listClusterObjects }] = await Promise.all([import('../cluster/api.js'), import('../audit/cluster.js')]);
@@ -24,7 +23,7 @@ export async function readObjects(command: string, options: ObjectSourceOptions,
   io.stderr(`reading ${client.server}${options.namespace === undefined ? '' : ` namespace ${options.namespace}`}\n`);
   return listClusterObjects(client, {
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    ...(options.chunkSize === undefined ? {} : { pageSize: options.chunkSize }),
+    pageSize: options.chunkSize,
     progress: (kind, listed) => io.stderr(`  listed ${listed} ${kind} objects\n`),
   });
 }

@@ -156,6 +156,9 @@ t.test('switching the set to audit mode: every denial becomes a warning, nothing
 t.test('diff usage errors', async (t) => {
   t.match((await cli(['diff', '--rules', 'rules', 'examples/no-open-sources-bad.yaml'])).stderr, /diff needs --base OLD_RULES_DIR/);
   t.match((await cli(['diff', '--base', 'rules'])).stderr, /diff takes either --cluster or FILE\.\.\./);
+  // Flags are checked before any rules are read: a wrong rules directory does not hide them.
+  t.match((await cli(['diff', '--base', 'no/such/rules'])).stderr, /diff takes either --cluster or FILE\.\.\./);
+  t.match((await cli(['diff', '--base', 'rules', '-n', 'team-a', 'examples/no-open-sources-bad.yaml'])).stderr, /--kubeconfig and --namespace go with --cluster/);
   t.match((await cli(['diff', '--base', 'rules', '-o', 'html', 'examples/no-open-sources-bad.yaml'])).stderr, /--output must be one of: table, json, markdown \(got "html"\)/);
   t.match((await cli(['diff', '--base', 'rules', '--cluster', '--chunk-size', '0'])).stderr, /--chunk-size must be a positive integer \(got "0"\)/);
   const broken = await cli(['diff', '--base', 'no/such/rules', 'examples/no-open-sources-bad.yaml']);

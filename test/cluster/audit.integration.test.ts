@@ -111,6 +111,10 @@ t.test('audit on files is check with the report formats', async (t) => {
   const usage = await cli(['audit', '--rules', 'rules']);
   t.equal(usage.code, 2);
   t.match(usage.stderr, /audit takes either --cluster or FILE/);
+  const usageBeforeRules = await cli(['audit', '--rules', 'no/such/rules']);
+  t.equal(usageBeforeRules.code, 2);
+  t.match(usageBeforeRules.stderr, /audit takes either --cluster or FILE/, 'flags are checked before the rules are read');
+  t.match((await cli(['audit', '--rules', 'rules', '--kubeconfig', 'kc.yaml', 'examples/deny-external-ips-bad.yaml'])).stderr, /--kubeconfig and --namespace go with --cluster/);
 });
 
 t.test('diff --cluster: the impact of a rule change on what exists (same listing and RBAC as audit)', async (t) => {
