@@ -5,6 +5,7 @@ import path from 'node:path';
 import { paramsWithDefaults, type AnyCheck } from '../src/checks/check.js';
 import { bundleClusterView, UNKNOWN_CLUSTER } from '../src/context/bundle.js';
 import type { CheckContext, CheckFinding, ClusterView, KubeObject } from '../src/engine/types.js';
+import { isYamlFileName } from '../src/rules/yaml-source.js';
 
 export function service(spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop', ...metadata }, spec };
@@ -60,7 +61,7 @@ export async function shippedRulesCopy(edits: Record<string, (text: string) => s
   const dir = path.join(await mkdtemp(path.join(tmpdir(), 'perimeter-rules-')), 'rules');
   await mkdir(dir);
   for (const name of await readdir('rules')) {
-    if (!name.endsWith('.yaml')) continue;
+    if (!isYamlFileName(name)) continue;
     const text = await readFile(path.join('rules', name), 'utf8');
     const edited = edits[name]?.(text) ?? text;
     if (edits[name] !== undefined && edited === text) throw new Error(`the edit changed nothing in rules/${name}`);

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { paramsWithDefaults, type AnyCheck } from '../checks/check.js';
 import { CHECKS, CHECKS_BY_ID } from '../checks/index.js';
 import { inlineYaml, renderCheckReference, TERMINAL_WIDTH, wrap } from '../docs/reference.js';
-import { describeExemptionMatch, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
+import { describeExemptionMatch, exemptionEnded, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import { loadRuleDirectory } from '../rules/load.js';
 import { EXIT, type CommandIO } from './io.js';
 
@@ -58,7 +58,7 @@ function exemptionText(exemption: Exemption, now: Date): string {
   const facts: string[] = [];
   if (exemption.owner !== undefined) facts.push(`owner ${exemption.owner}`);
   if (exemption.expires !== undefined) {
-    const expired = exemption.endsAt <= now.getTime();
+    const expired = exemptionEnded(exemption, now);
     facts.push(expired ? `EXPIRED ${exemption.expires}, no longer applies` : `expires ${exemption.expires}`);
   }
   const head = `    - ${what} (${at(exemption.origin)}${facts.length > 0 ? `; ${facts.join('; ')}` : ''})`;

@@ -15,7 +15,7 @@ export interface LintRulesOptions {
 
 export async function runLintRules(options: LintRulesOptions, io: CommandIO): Promise<number> {
   const ruleSet = await loadRuleDirectory(options.rulesDir);
-  const problems = lintRuleSet(ruleSet, io.now(), { expiringWithinDays: options.expiringWithinDays, expired: options.expired });
+  const problems = lintRuleSet(ruleSet, io.now(), options);
   for (const problem of problems) io.stderr(`${formatLintProblem(problem)}\n`);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;

@@ -14,7 +14,7 @@ import { runRuleTests } from './test-rules.js';
 import { runLintRules } from './lint-rules.js';
 import { DIFF_FORMATS, runDiff } from './diff.js';
 import type { ObjectSourceOptions } from './objects.js';
-import { DEFAULT_EXPIRY_WARNING_DAYS } from '../rules/lint.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS, LINT_SEVERITIES } from '../rules/lint.js';
 import { runWebhookConfig } from './webhook-config.js';
 import { ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
 import { oneOf, wholeNumber } from './flags.js';
@@ -208,7 +208,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       const { values, positionals } = parse(rest, { 'expiring-within': { type: 'string', default: String(DEFAULT_EXPIRY_WARNING_DAYS) }, expired: { type: 'string', default: 'error' } });
       if (positionals.length > 1) throw new UsageError('lint-rules takes one directory');
       const expiringWithinDays = wholeNumber('expiring-within', values['expiring-within'], 'a number of days, 0 or more');
-      const expired = oneOf('expired', values.expired, ['error', 'warning'] as const);
+      const expired = oneOf('expired', values.expired, LINT_SEVERITIES);
       return runLintRules({ rulesDir: positionals[0] ?? defaultRulesDir(), expiringWithinDays, expired }, io);
     }
     case 'explain': {

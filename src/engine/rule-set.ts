@@ -30,6 +30,11 @@ export interface Exemption {
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Whether an exemption has ended at `now` (it applies through its last day, not after). */
+export function exemptionEnded(exemption: Pick<Exemption, 'endsAt'>, now: Date): boolean {
+  return exemption.endsAt <= now.getTime();
+}
+
 /** When an exemption with this `expires` day stops applying: the end of that day, in UTC. */
 export function exemptionEnd(expires: string | undefined): number {
   return expires === undefined ? Number.POSITIVE_INFINITY : Date.parse(`${expires}T00:00:00Z`) + DAY_MS;

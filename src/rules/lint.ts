@@ -4,10 +4,11 @@
  * that have expired (they no longer apply, so they only mislead the reader of the rule file).
  * Pure: the rule set and the day in, problems out.
  */
-import { DAY_MS, describeExemptionMatch, type Exemption, type Origin, type RuleSet } from '../engine/rule-set.js';
+import { DAY_MS, describeExemptionMatch, exemptionEnded, type Exemption, type Origin, type RuleSet } from '../engine/rule-set.js';
 import { formatProblem, sortProblems } from './yaml-source.js';
 
-export type LintSeverity = 'warning' | 'error';
+export const LINT_SEVERITIES = ['error', 'warning'] as const;
+export type LintSeverity = (typeof LINT_SEVERITIES)[number];
 
 export interface LintProblem extends Origin {
   readonly severity: LintSeverity;
@@ -17,8 +18,8 @@ export interface LintProblem extends Origin {
 export interface LintOptions {
   /** Exemptions that end within this many days get a warning. */
   readonly expiringWithinDays: number;
-  /** What an exemption that has already ended is (default error). */
-  readonly expired?: LintSeverity;
+  /** What an exemption that has already ended is. */
+  readonly expired: LintSeverity;
 }
 
 export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
@@ -28,8 +29,8 @@ function lintExemption(exemption: Exemption, scope: string, now: Date, options: 
   const { endsAt } = exemption;
   const owner = exemption.owner !== undefined ? `; owner: ${exemption.owner}` : `; reason: ${exemption.reason}`;
   const what = `exemption from ${scope} (${describeExemptionMatch(exemption)})`;
-  if (endsAt <= now.getTime()) {
-    return { ...exemption.origin, severity: options.expired ?? 'error', message: `${what} expired on ${exemption.expires} and no longer applies; remove it, or renew it with a new expires date${owner}` };
+  if (exemptionEnded(exemption, now)) {
+    return { ...exemption.origin, severity: options.expired, message: `${what} expired on ${exemption.expires} and no longer applies; remove it, or renew it with a new expires date${owner}` };
   }
   // Whole days from today (UTC) to the last day: 0 when today is the last day.
   const daysLeft = Math.floor((endsAt - DAY_MS - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())) / DAY_MS);

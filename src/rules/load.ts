@@ -7,11 +7,11 @@
 import picomatch from 'picomatch';
 import { paramsWithDefaults, type ParamProblem } from '../checks/check.js';
 import { CHECKS_BY_ID } from '../checks/index.js';
-import { createRuleSet, exemptionEnd, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
+import { createRuleSet, exemptionEnd, exemptionEnded, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import type { Enforcement, Mode } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { buildRulesSchema } from './schema.js';
-import { compileFileSchema, describeInList, formatProblem, isYamlFileName, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
+import { compileFileSchema, describeInList, formatProblem, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
 
 /** Thrown when a rule set cannot be loaded; `problems` lists every error found. */
 export class RuleLoadError extends PerimeterError {
@@ -60,7 +60,7 @@ function compileExemption(raw: RawExemption, origin: Origin): Exemption {
     ...(raw.expires !== undefined ? { expires: raw.expires } : {}),
     endsAt,
     origin,
-    matches: (namespace, name, now) => now.getTime() < endsAt && namespaceMatches(namespace) && nameMatches(name),
+    matches: (namespace, name, now) => !exemptionEnded({ endsAt }, now) && namespaceMatches(namespace) && nameMatches(name),
   };
 }
 
@@ -127,9 +127,6 @@ export function parseRuleFiles(sources: readonly FileSource[]): RuleSet {
   if (problems.length > 0) throw new RuleLoadError(sortProblems(problems));
   return createRuleSet(mode?.value ?? 'enforce', rules, exclude);
 }
-
-/** File names treated as rule files in a rules directory (not recursive: `tests/` is not rules). */
-export const isRuleFileName = isYamlFileName;
 
 /** Reads the rule files of a directory (every `*.yaml`/`*.yml`, in name order) without parsing them. */
 export async function readRuleDirectory(directory: string): Promise<FileSource[]> {

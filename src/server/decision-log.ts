@@ -14,8 +14,8 @@ import pino, { type Logger } from 'pino';
 
 export const DECISION_MESSAGE = 'admission review';
 
-export type DecisionLevel = 'info' | 'debug';
-export type DecisionLog = (level: DecisionLevel, fields: Readonly<Record<string, unknown>>) => void;
+type DecisionLevel = 'info' | 'debug';
+type DecisionLog = (level: DecisionLevel, fields: Readonly<Record<string, unknown>>) => void;
 
 interface Destination {
   write(line: string): unknown;

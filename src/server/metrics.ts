@@ -18,7 +18,7 @@ const VERDICT_VALUES = ['allow', 'warn', 'deny', 'patch', 'error', 'timeout'] as
 const DRY_RUN_VALUES = ['false', 'true'] as const;
 
 export type RouteLabel = (typeof ROUTE_VALUES)[number];
-export type ReviewVerdict = (typeof VERDICT_VALUES)[number];
+type ReviewVerdict = (typeof VERDICT_VALUES)[number];
 
 /** What one answered review is counted under; `kind` and `operation` as the request sent them. */
 export interface ReviewLabels {

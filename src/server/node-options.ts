@@ -22,7 +22,7 @@ import { setFlagsFromString } from 'node:v8';
 
 export const SERVE_NODE_OPTIONS = '--max-semi-space-size=4';
 
-export const HEAP_GROWING_PERCENT = 20;
+const HEAP_GROWING_PERCENT = 20;
 
 /**
  * Sets the old generation's growth for the rest of this process. V8 reads the factor at every
