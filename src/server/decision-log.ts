@@ -8,7 +8,9 @@
  * as much CPU as judging the review, and twice what the line costs written this way (README,
  * Performance). Level filtering, bindings and destination stay the logger's, so the line reads
  * like every other and goes where every other goes; a destination that needs pino's per-line
- * metadata (a multistream) gets the line through the logger instead.
+ * metadata (a multistream), or a logger with options that change how lines read (formatters,
+ * redaction, a mixin, another message key...), gets the line through the logger instead. The
+ * bindings are read when the function is made: a later `setBindings` is not seen.
  */
 import pino, { type Logger } from 'pino';
 
@@ -22,9 +24,48 @@ interface Destination {
   [pino.symbols.needsMetadataGsym]?: boolean;
 }
 
+/** pino keeps a child's `msgPrefix` under this symbol; its type declarations leave it out. */
+const MSG_PREFIX_SYM = (pino.symbols as unknown as Record<string, symbol>).msgPrefixSym!;
+
+/** A logger with every option at pino's default, to compare formatters with. */
+const PINO_DEFAULTS = pino({ base: null }, { write: () => undefined });
+
+interface LineOptions {
+  readonly formatters: { readonly level?: unknown; readonly log?: unknown };
+  readonly hooks: { readonly logMethod?: unknown; readonly streamWrite?: unknown };
+  readonly stringifiers: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Whether the logger writes a line as the fast path below does: pino's own level formatter, epoch
+ * time and `msg`, and nothing that rewrites fields or lines (mixin, redaction, a nested key, a
+ * message prefix, hooks). `bindings` needs no check: it shaped the bindings string already.
+ */
+function writesPlainLines(logger: Logger): boolean {
+  const own = logger as unknown as Record<symbol, unknown>;
+  const { formatters, hooks, stringifiers } = {
+    formatters: own[pino.symbols.formattersSym],
+    hooks: own[pino.symbols.hooksSym],
+    stringifiers: own[pino.symbols.stringifiersSym] ?? {},
+  } as LineOptions;
+  const defaults = (PINO_DEFAULTS as unknown as Record<symbol, LineOptions['formatters']>)[pino.symbols.formattersSym]!;
+  return (
+    formatters.level === defaults.level &&
+    formatters.log === undefined &&
+    own[pino.symbols.timeSym] === pino.stdTimeFunctions.epochTime &&
+    own[pino.symbols.messageKeySym] === 'msg' &&
+    own[pino.symbols.mixinSym] === undefined &&
+    own[pino.symbols.nestedKeySym] === null &&
+    own[MSG_PREFIX_SYM] === undefined &&
+    hooks.logMethod === undefined &&
+    hooks.streamWrite === undefined &&
+    Object.keys(stringifiers).length === 0
+  );
+}
+
 export function decisionLog(logger: Logger): DecisionLog {
   const destination = (logger as unknown as Record<typeof pino.symbols.streamSym, Destination | undefined>)[pino.symbols.streamSym];
-  if (destination === undefined || destination[pino.symbols.needsMetadataGsym] === true) {
+  if (destination === undefined || destination[pino.symbols.needsMetadataGsym] === true || !writesPlainLines(logger)) {
     return (level, fields) => logger[level](fields, DECISION_MESSAGE);
   }
   // The fields every line of this logger carries (pid and hostname, or the base it was given, and
