@@ -52,6 +52,19 @@ t.test('a rule of another set: marked parameter, its own exemptions, an expired 
   t.match(run.stdout, /of every rule of the set: none\n/);
 });
 
+t.test('the set mode beside the rule, and an exemption owner, as written', async (t) => {
+  const dir = t.testdir({
+    'lb.yaml': LB_RULES,
+    'settings.yaml': 'mode: audit\nexclude:\n  - namespace: edge\n    reason: Edge proxies keep their own allowlists.\n    owner: team-edge\n',
+  });
+  const run = await cli(['explain', 'lb-sources', '--rules', dir]);
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stdout, /\n {2}set mode: +audit \(dry run: nothing is denied or patched\)\n/);
+  t.match(run.stdout, /of every rule of the set:\n {4}- namespace edge \(.*settings\.yaml:\d+:\d+; owner team-edge\)\n {8}Edge proxies/);
+  const enforced = await cli(['explain', 'no-open-sources', '--rules', 'rules']);
+  t.match(enforced.stdout, /\n {2}set mode: +enforce\n/);
+});
+
 t.test('a check id that no rule has: its reference and the rules that use it', async (t) => {
   const dir = t.testdir({ 'lb.yaml': LB_RULES });
   const unused = await cli(['explain', 'deny-external-ips', '--rules', dir]);

@@ -34,8 +34,10 @@ t.test('the shipped cases pass, and cover every shipped rule both ways', async (
   for (const name of await readdir('rules/tests')) written += (parse(await readFile(`rules/tests/${name}`, 'utf8')) as { cases: unknown[] }).cases.length;
   t.equal(report.summary.cases, written, 'every written case ran');
   t.same(report.summary, { cases: written, passed: written, failed: 0, errors: 0 });
-  const shipped = await loadRuleDirectory('rules');
-  t.same(report.coverage.map((c) => c.rule), shipped.rules.map((r) => r.id), 'one coverage row per shipped rule');
+  // Written out, not read from the rule set the coverage is built from: a rule left out of the
+  // run, or one counted twice, must show here.
+  const shippedRuleIds = ['no-open-egress', 'egress-default-deny', 'no-open-sources', 'require-source-ranges', 'external-traffic-policy-local', 'deny-external-ips', 'ingress-controller-keeps-client-ip'];
+  t.same(report.coverage.map((c) => c.rule), shippedRuleIds, 'one coverage row per shipped rule, in rule order');
   for (const { rule, reported, passed } of report.coverage) {
     t.ok(reported >= 1, `${rule}: at least one case where it reports (denies, warns or patches)`);
     t.ok(passed >= 1, `${rule}: at least one case where it runs and passes`);
