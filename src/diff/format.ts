@@ -4,9 +4,14 @@
  */
 import { markdownCell } from '../report/markdown.js';
 import { pad } from '../report/format.js';
-import { CHANGE_KINDS, hasNewDenials, type Impact, type ObjectChange } from './impact.js';
+import { CHANGE_KINDS, hasNewDenials, type ChangeKind, type Impact, type ObjectChange, type RuleChange } from './impact.js';
 
 const objectName = (object: ObjectChange) => `${object.kind} ${object.namespace}/${object.name}`;
+
+/** The changes of one kind, each with its object, in object order. */
+function changesOfKind(impact: Impact, kind: ChangeKind): [ObjectChange, RuleChange][] {
+  return impact.changed.flatMap((object) => object.changes.filter((change) => change.change === kind).map((change): [ObjectChange, RuleChange] => [object, change]));
+}
 
 function countsLine(impact: Impact): string {
   const parts = CHANGE_KINDS.filter((kind) => impact.counts[kind] > 0).map((kind) => `${impact.counts[kind]} ${kind}`);
@@ -17,9 +22,7 @@ function countsLine(impact: Impact): string {
 export function formatImpactTable(impact: Impact): string {
   const rows: string[][] = [['CHANGE', 'OBJECT', 'RULE', 'VERDICT', 'MESSAGE']];
   for (const kind of CHANGE_KINDS) {
-    for (const object of impact.changed) {
-      for (const change of object.changes.filter((c) => c.change === kind)) rows.push([kind, objectName(object), change.rule, `${object.before} -> ${object.after}`, change.message]);
-    }
+    for (const [object, change] of changesOfKind(impact, kind)) rows.push([kind, objectName(object), change.rule, `${object.before} -> ${object.after}`, change.message]);
   }
   const table = rows.length > 1 ? `${pad(rows)}\n\n` : '';
   return `${table}${countsLine(impact)}\n`;
@@ -28,7 +31,6 @@ export function formatImpactTable(impact: Impact): string {
 export function formatImpactJson(impact: Impact): string {
   return `${JSON.stringify({ changed: impact.changed, summary: { objects: impact.objects, ...impact.counts } }, null, 2)}\n`;
 }
-
 
 /** A pull-request comment: counts first, then a section per kind of change. */
 export function formatImpactMarkdown(impact: Impact): string {
@@ -43,10 +45,8 @@ export function formatImpactMarkdown(impact: Impact): string {
   lines.push('| change | objects |', '|---|---:|', ...kinds.map((kind) => `| ${kind} | ${impact.counts[kind]} |`), '');
   for (const kind of kinds) {
     lines.push(`#### ${kind[0]!.toUpperCase()}${kind.slice(1)}`, '', '| object | rule | verdict | message |', '|---|---|---|---|');
-    for (const object of impact.changed) {
-      for (const change of object.changes.filter((c) => c.change === kind)) {
-        lines.push(`| ${markdownCell(objectName(object))} <br>\`${markdownCell(object.source)}\` | \`${markdownCell(change.rule)}\` | ${object.before} → ${object.after} | ${markdownCell(change.message)} |`);
-      }
+    for (const [object, change] of changesOfKind(impact, kind)) {
+      lines.push(`| ${markdownCell(objectName(object))} <br>\`${markdownCell(object.source)}\` | \`${markdownCell(change.rule)}\` | ${object.before} → ${object.after} | ${markdownCell(change.message)} |`);
     }
     lines.push('');
   }

@@ -153,6 +153,20 @@ t.test('switching the set to audit mode: every denial becomes a warning, nothing
   t.match(nothing.stdout, /32 objects judged under the base and the new rules\.\n\nNothing changes\./);
 });
 
+t.test('a warning made a denial: newly denied, and no longer warned by the same rule', async (t) => {
+  const stricter = await editedRules('ingress.yaml', (text) => text.replace('check: ingress-controller-keeps-client-ip\n    enforcement: warn', 'check: ingress-controller-keeps-client-ip\n    enforcement: deny'));
+  const run = await cli(['diff', '--base', 'rules', '--rules', stricter, '-o', 'json', ...examples]);
+  t.equal(run.code, 1);
+  const impact = JSON.parse(run.stdout) as DiffJson;
+  const warnedBefore = impact.changed.filter((c) => c.before === 'warn');
+  t.ok(warnedBefore.length > 0, 'some example was only warned before');
+  for (const object of warnedBefore) {
+    t.same(object.changes.map((x) => [x.change, x.rule]), [['newly denied', 'ingress-controller-keeps-client-ip'], ['no longer warned', 'ingress-controller-keeps-client-ip']], `${object.namespace}/${object.name}`);
+  }
+  t.equal(impact.summary['no longer warned'], impact.changed.filter((c) => c.changes.some((x) => x.change === 'no longer warned')).length);
+  t.ok(impact.summary['no longer warned'] >= warnedBefore.length);
+});
+
 t.test('diff usage errors', async (t) => {
   t.match((await cli(['diff', '--rules', 'rules', 'examples/no-open-sources-bad.yaml'])).stderr, /diff needs --base OLD_RULES_DIR/);
   t.match((await cli(['diff', '--base', 'rules'])).stderr, /diff takes either --cluster or FILE\.\.\./);
