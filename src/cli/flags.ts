@@ -18,3 +18,11 @@ export function wholeNumber(flag: string, value: unknown, what: string, min = 0,
   if (!Number.isSafeInteger(number) || number < min || number > max) throw new UsageError(`--${flag} must be ${what} (got "${text}")`);
   return number;
 }
+
+/** A flag's value as a decimal number in `min..max` (fractions allowed: "0.5"); "", "1e2" or "-1" are refused. */
+export function decimalNumber(flag: string, value: unknown, what: string, min: number, max: number): number {
+  const text = String(value);
+  const number = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(number) || number < min || number > max) throw new UsageError(`--${flag} must be ${what} (got "${text}")`);
+  return number;
+}

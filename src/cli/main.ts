@@ -17,7 +17,7 @@ import type { ObjectSourceOptions } from './objects.js';
 import { DEFAULT_EXPIRY_WARNING_DAYS, LINT_SEVERITIES } from '../rules/lint.js';
 import { runWebhookConfig } from './webhook-config.js';
 import { ON_TIMEOUT_VALUES } from '../admission/time-budget.js';
-import { oneOf, wholeNumber } from './flags.js';
+import { decimalNumber, oneOf, wholeNumber } from './flags.js';
 import { EXIT, processIO, UsageError, type CommandIO } from './io.js';
 import { defaultRulesDir } from './rules-dir.js';
 
@@ -158,10 +158,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
       const port = wholeNumber('port', values.port, 'a port number 0..65535', 0, 65535);
       const logLevel = oneOf('log-level', values['log-level'], LOG_LEVELS);
-      // Fractions allowed (0.5 s); "" or "1e2" are not.
-      const delayText = String(values['shutdown-delay']);
-      const shutdownDelaySeconds = /^\d+(\.\d+)?$/.test(delayText) ? Number(delayText) : NaN;
-      if (!(shutdownDelaySeconds <= 300)) throw new UsageError(`--shutdown-delay must be a number of seconds 0..300 (got "${delayText}")`);
+      const shutdownDelaySeconds = decimalNumber('shutdown-delay', values['shutdown-delay'], 'a number of seconds 0..300', 0, 300);
       const devCertNames = parseDevCertNames(values['dev-cert-names']);
       return runServe(
         {

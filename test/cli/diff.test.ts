@@ -164,7 +164,7 @@ t.test('a warning made a denial: newly denied, and no longer warned by the same 
     t.same(object.changes.map((x) => [x.change, x.rule]), [['newly denied', 'ingress-controller-keeps-client-ip'], ['no longer warned', 'ingress-controller-keeps-client-ip']], `${object.namespace}/${object.name}`);
   }
   t.equal(impact.summary['no longer warned'], impact.changed.filter((c) => c.changes.some((x) => x.change === 'no longer warned')).length);
-  t.ok(impact.summary['no longer warned'] >= warnedBefore.length);
+  t.ok((impact.summary['no longer warned'] ?? 0) >= warnedBefore.length);
 });
 
 t.test('diff usage errors', async (t) => {

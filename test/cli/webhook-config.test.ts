@@ -72,6 +72,7 @@ t.test('serve usage errors exit 2 before anything starts', async (t) => {
   t.match((await cli(['serve', '--tls-cert', 'a.crt', '--port', '0'])).stderr, /--tls-cert and --tls-key go together/);
   t.match((await cli(['serve', '--shutdown-delay', 'soon'])).stderr, /--shutdown-delay must be a number of seconds 0\.\.300 \(got "soon"\)/);
   t.match((await cli(['serve', '--shutdown-delay=-1'])).stderr, /--shutdown-delay must be a number of seconds/);
+  for (const bad of ['301', '1e2', '0x10', '.5']) t.match((await cli(['serve', '--shutdown-delay', bad])).stderr, `--shutdown-delay must be a number of seconds 0..300 (got "${bad}")`, bad);
   for (const bad of ['host_name', 'a..b', '-leading.example', 'https://x', '10.0.0.0/8']) {
     t.match((await cli(['serve', '--dev-cert-names', `localhost,${bad}`])).stderr, `--dev-cert-names: "${bad}" is neither a DNS name nor an IP address`, bad);
   }
