@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { paramsWithDefaults, type AnyCheck } from '../checks/check.js';
 import { CHECKS, CHECKS_BY_ID } from '../checks/index.js';
 import { inlineYaml, renderCheckReference, TERMINAL_WIDTH, wrap } from '../docs/reference.js';
-import { describeExemptionMatch, exemptionEnded, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
+import { describeExemptionMatch, exemptionEnded, formatOrigin, type Exemption, type Rule, type RuleSet } from '../engine/rule-set.js';
 import { loadRuleDirectory } from '../rules/load.js';
 import { EXIT, type CommandIO } from './io.js';
 
@@ -17,11 +17,6 @@ export interface ExplainOptions {
   readonly rulesDir: string;
   /** A rule id of the set, or a check id. */
   readonly id: string;
-}
-
-
-function at(origin: Origin): string {
-  return `${origin.file}:${origin.line}:${origin.column}`;
 }
 
 /**
@@ -61,7 +56,7 @@ function exemptionText(exemption: Exemption, now: Date): string {
     const expired = exemptionEnded(exemption, now);
     facts.push(expired ? `EXPIRED ${exemption.expires}, no longer applies` : `expires ${exemption.expires}`);
   }
-  const head = `    - ${what} (${at(exemption.origin)}${facts.length > 0 ? `; ${facts.join('; ')}` : ''})`;
+  const head = `    - ${what} (${formatOrigin(exemption.origin)}${facts.length > 0 ? `; ${facts.join('; ')}` : ''})`;
   return `${head}\n${wrap(exemption.reason, TERMINAL_WIDTH, '        ')}`;
 }
 
@@ -77,7 +72,7 @@ function exemptionsText(rule: Rule, ruleSet: RuleSet, now: Date): string {
 /** A rule of the set as text: its settings, then its check's reference. */
 function renderRule(rule: Rule, ruleSet: RuleSet, now: Date): string {
   const settings = [
-    ['defined at', at(rule.origin)],
+    ['defined at', formatOrigin(rule.origin)],
     ['check', rule.check.id],
     ['enforcement', rule.enforcement],
     ['mutate', String(rule.mutate)],
@@ -96,7 +91,7 @@ function renderRule(rule: Rule, ruleSet: RuleSet, now: Date): string {
 function usedBy(check: AnyCheck, ruleSet: RuleSet, rulesDir: string): string {
   const rules = ruleSet.rules.filter((rule) => rule.check === check);
   if (rules.length === 0) return `No rule in ${rulesDir} uses check ${check.id}.\n`;
-  return `Rules in ${rulesDir} that use check ${check.id}:\n${rules.map((rule) => `  ${rule.id} (${at(rule.origin)}, ${rule.enforcement})`).join('\n')}\n`;
+  return `Rules in ${rulesDir} that use check ${check.id}:\n${rules.map((rule) => `  ${rule.id} (${formatOrigin(rule.origin)}, ${rule.enforcement})`).join('\n')}\n`;
 }
 
 export async function runExplain(options: ExplainOptions, io: CommandIO): Promise<number> {

@@ -165,7 +165,6 @@ function runExample(check: AnyCheck, example: CheckExample): ExampleOutcome {
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-
 function markdownTable(rows: readonly FieldRow[], first: string): string {
   const lines = [`| ${first} | type | default | meaning |`, '|---|---|---|---|'];
   for (const row of rows) {
@@ -286,10 +285,10 @@ export function wrap(text: string, width: number, indent = '', first = indent): 
 }
 
 /** Markdown paragraphs (check descriptions hold nothing else) rewrapped for a terminal. */
-function reflow(markdown: string, width: number, indent = ''): string {
+function reflow(markdown: string, indent = ''): string {
   return markdown
     .split(/\n\s*\n/)
-    .map((paragraph) => wrap(paragraph, width, indent))
+    .map((paragraph) => wrap(paragraph, TERMINAL_WIDTH, indent))
     .join('\n\n');
 }
 
@@ -301,9 +300,9 @@ function indented(text: string, indent: string): string {
     .join('\n');
 }
 
-function exampleText(check: AnyCheck, title: string, example: CheckExample, width: number): string {
+function exampleText(check: AnyCheck, title: string, example: CheckExample): string {
   const parts = [title + (example.note !== undefined ? `: ${example.note}` : '')];
-  if (example.params !== undefined) parts.push(wrap(`rule parameters: ${inlineYaml(example.params)}`, width, '    ', '  '));
+  if (example.params !== undefined) parts.push(wrap(`rule parameters: ${inlineYaml(example.params)}`, TERMINAL_WIDTH, '    ', '  '));
   parts.push(`  object:\n${indented(stringify(example.object), '    ')}`);
   if (isClusterAware(check)) {
     parts.push(
@@ -314,7 +313,7 @@ function exampleText(check: AnyCheck, title: string, example: CheckExample, widt
   }
   const outcome = runExample(check, example);
   const findings = findingLines(outcome.report);
-  parts.push(findings.length === 0 ? '  perimeter reports nothing.' : ['  perimeter reports:', ...findings.map((line) => wrap(line, width, '      ', '    '))].join('\n'));
+  parts.push(findings.length === 0 ? '  perimeter reports nothing.' : ['  perimeter reports:', ...findings.map((line) => wrap(line, TERMINAL_WIDTH, '      ', '    '))].join('\n'));
   if (outcome.mutated !== undefined) {
     const patch = outcome.mutated.patch;
     parts.push(patch.length === 0 ? '  with mutate: true, nothing is patched.' : `  with mutate: true, it patches instead:\n${patch.map((op) => `    ${JSON.stringify(op)}`).join('\n')}`);
@@ -324,9 +323,8 @@ function exampleText(check: AnyCheck, title: string, example: CheckExample, widt
 
 /** One check's reference as plain text for a terminal (`perimeter explain`). */
 export function renderCheckReference(check: AnyCheck): string {
-  const width = TERMINAL_WIDTH;
   const heading = [`Check ${check.id} (${check.kinds.join(', ')})`, ...traits(check)].join(' — ');
-  const parts = [heading, reflow(check.reference.description, width, '  ')];
+  const parts = [heading, reflow(check.reference.description, '  ')];
   const operations = operationsNote(check);
   if (operations !== undefined) parts.push(`  ${operations.replace(/`/g, '')}`);
   const rows = parameterRows(check);
@@ -335,12 +333,12 @@ export function renderCheckReference(check: AnyCheck): string {
     const lines = ['Parameters:'];
     for (const row of rows) {
       const facts = [row.type, row.default !== undefined ? `default ${row.default}` : row.required ? 'required' : 'optional'];
-      lines.push(wrap(`${row.name} (${facts.join('; ')})`, width, '      ', '  '));
-      if (row.description !== '') lines.push(wrap(row.description, width, '      '));
+      lines.push(wrap(`${row.name} (${facts.join('; ')})`, TERMINAL_WIDTH, '      ', '  '));
+      if (row.description !== '') lines.push(wrap(row.description, TERMINAL_WIDTH, '      '));
     }
     parts.push(lines.join('\n'));
   }
   const { denied, allowed } = check.reference.examples;
-  parts.push(exampleText(check, 'Denied', denied, width), exampleText(check, 'Allowed', allowed, width));
+  parts.push(exampleText(check, 'Denied', denied), exampleText(check, 'Allowed', allowed));
   return `${parts.join('\n\n')}\n`;
 }

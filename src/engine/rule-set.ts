@@ -12,6 +12,11 @@ export interface Origin {
   readonly column: number;
 }
 
+/** Where something was written, as editors and compilers print it: `rules/ingress.yaml:12:5`. */
+export function formatOrigin(origin: Origin): string {
+  return `${origin.file}:${origin.line}:${origin.column}`;
+}
+
 /** One exemption: objects it matches are not judged by the rule (or, set-wide, by any rule). */
 export interface Exemption {
   readonly namespace?: string;

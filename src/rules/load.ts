@@ -7,7 +7,7 @@
 import picomatch from 'picomatch';
 import { paramsWithDefaults, type ParamProblem } from '../checks/check.js';
 import { CHECKS_BY_ID } from '../checks/index.js';
-import { createRuleSet, exemptionEnd, exemptionEnded, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
+import { createRuleSet, exemptionEnd, exemptionEnded, formatOrigin, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import type { Enforcement, Mode } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
 import { buildRulesSchema } from './schema.js';
@@ -90,7 +90,7 @@ export function parseRuleFiles(sources: readonly FileSource[]): RuleSet {
     const { data, locate } = parsed;
     if (data.mode !== undefined) {
       const origin = locate.at(['mode'], true);
-      if (mode !== undefined) problems.push({ ...origin, message: `mode is already set in ${mode.origin.file}:${mode.origin.line}:${mode.origin.column}; set it in one file only` });
+      if (mode !== undefined) problems.push({ ...origin, message: `mode is already set in ${formatOrigin(mode.origin)}; set it in one file only` });
       else mode = { value: data.mode, origin };
     }
     exclude.push(...checkExemptions(data.exclude, ['exclude'], parsed, problems));
@@ -101,7 +101,7 @@ export function parseRuleFiles(sources: readonly FileSource[]): RuleSet {
       if (check === undefined) return; // unreachable: the schema only admits known checks
       const earlier = seenIds.get(raw.id);
       if (earlier !== undefined) {
-        problems.push({ ...locate.at(['rules', i, 'id']), message: `rule id "${raw.id}" is already used at ${earlier.file}:${earlier.line}:${earlier.column}` });
+        problems.push({ ...locate.at(['rules', i, 'id']), message: `rule id "${raw.id}" is already used at ${formatOrigin(earlier)}` });
       } else seenIds.set(raw.id, locate.at(['rules', i, 'id']));
       if (raw.mutate === true && !check.canMutate) {
         problems.push({ ...locate.at(['rules', i, 'mutate']), message: `mutate must be false: check ${check.id} has no fix to patch in (rule ${raw.id})` });
