@@ -6,7 +6,8 @@
  *    between the two so drift on the machine hits both alike; then a fixed-rate run.
  * 2. Engine: time per object for each kind, long range lists, unrelated rules.
  * 3. Offline audit: `perimeter check` on 100,000 objects, JSON and YAML.
- * 4. Memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews.
+ * 4. Memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews; and idle and
+ *    under load in cluster mode, against an empty API (the floor of what a pod uses).
  *
  * `npm run bench -- --quick` runs everything shorter (for trying changes); the published
  * figures come from the full run. Nothing here is asserted: timings belong in reports.
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
 import { fixedRate } from './fixed-rate.js';
+import { startEmptyCluster } from './empty-cluster.js';
 import { load, reviewMix, startPerimeter, startServers, type LoadResult } from './webhook.js';
 
 const quick = process.argv.includes('--quick');
@@ -30,8 +32,8 @@ const recordingsDir = path.join(root, 'test/fixtures/admission-reviews');
 // moves by a third from one minute to the next, and a median of many side-by-side pairs is what
 // stays put from run to run.
 const SETTINGS = quick
-  ? { seconds: 2, warmupSeconds: 1, rounds: 3, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 5, memoryReviews: 100_000, memoryWarmup: 20_000, auditObjects: 20_000, engineBudgetMs: 300 }
-  : { seconds: 3, warmupSeconds: 1, rounds: 10, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 20, memoryReviews: 1_000_000, memoryWarmup: 100_000, auditObjects: 100_000, engineBudgetMs: 1_000 };
+  ? { seconds: 2, warmupSeconds: 1, rounds: 3, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 5, memoryReviews: 100_000, memoryWarmup: 20_000, clusterMemoryReviews: 40_000, auditObjects: 20_000, engineBudgetMs: 300 }
+  : { seconds: 3, warmupSeconds: 1, rounds: 10, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 20, memoryReviews: 1_000_000, memoryWarmup: 100_000, clusterMemoryReviews: 200_000, auditObjects: 100_000, engineBudgetMs: 1_000 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -99,20 +101,20 @@ async function benchWebhook(work: string) {
     log(`webhook fixed rate ${SETTINGS.fixedRate}/s: p99 ${fixed.perimeter.p99Ms} ms (bare ${fixed.bare.p99Ms} ms)`);
 
     // Memory: idle, after warm-up, after the rest of the reviews (all at concurrency 16).
-    const memory = { idleMiB: 0, afterWarmupMiB: 0, afterAllMiB: 0, peakMiB: 0, reviews: SETTINGS.memoryReviews, warmupReviews: SETTINGS.memoryWarmup };
     await servers.perimeter.stop();
-    // A new process in the same directory: it serves the certificate the first one made.
-    const fresh = await startPerimeter(work, rulesDir, distDir);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    memory.idleMiB = fresh.rssMiB();
-    const sent = await reviewsSent(fresh, requests, servers.ca, SETTINGS.memoryWarmup);
-    memory.afterWarmupMiB = fresh.rssMiB();
-    await reviewsSent(fresh, requests, servers.ca, SETTINGS.memoryReviews - sent);
-    memory.afterAllMiB = fresh.rssMiB();
-    memory.peakMiB = fresh.peakRssMiB();
+    const memory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.memoryReviews });
     log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
-    await fresh.stop();
-    return { rows, fixed, memory, mix: kinds, reviewTypes: requests.length };
+    // The same in cluster mode, as deployed (`--cluster auto` finds the service account in a pod):
+    // client-node and the caches, against an API with nothing in it.
+    const cluster = await startEmptyCluster(work);
+    try {
+      const clusterMemory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: cluster.kubeconfig });
+      log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${cluster.requests.list} lists, ${cluster.requests.watch} watches)`);
+      if (cluster.requests.watch === 0) throw new Error('cluster mode: the server never watched the empty API; the figures would be those of --cluster off');
+      return { rows, fixed, memory, clusterMemory, mix: kinds, reviewTypes: requests.length };
+    } finally {
+      await cluster.stop();
+    }
   } finally {
     await servers.perimeter.stop();
     await servers.bare.stop();
@@ -128,6 +130,33 @@ async function reviewsSent(server: Parameters<typeof load>[0], requests: Paramet
     sent += result.requests;
   }
   return sent;
+}
+
+interface MemoryRun {
+  readonly idleMiB: number;
+  readonly afterWarmupMiB: number;
+  readonly afterAllMiB: number;
+  readonly peakMiB: number;
+  readonly reviews: number;
+  readonly warmupReviews: number;
+}
+
+/**
+ * RSS of a new `perimeter serve` (in the same directory: it serves the certificate the first one
+ * made): idle, after `warmup` reviews, after `reviews` in all, and its peak.
+ */
+async function measureMemory(work: string, requests: Parameters<typeof load>[2], ca: string, options: { warmup: number; reviews: number; kubeconfig?: string }): Promise<MemoryRun> {
+  const server = await startPerimeter(work, rulesDir, distDir, options.kubeconfig);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const idleMiB = server.rssMiB();
+    const sent = await reviewsSent(server, requests, ca, options.warmup);
+    const afterWarmupMiB = server.rssMiB();
+    await reviewsSent(server, requests, ca, options.reviews - sent);
+    return { idleMiB, afterWarmupMiB, afterAllMiB: server.rssMiB(), peakMiB: server.peakRssMiB(), reviews: options.reviews, warmupReviews: options.warmup };
+  } finally {
+    await server.stop();
+  }
 }
 
 async function benchAudit(work: string): Promise<AuditRun[]> {
@@ -185,6 +214,7 @@ try {
     table(['input', 'MiB', 'seconds', 'objects/s', 'peak RSS MiB'], audit.map((run) => [run.format === 'json' ? 'JSON List' : 'YAML, multi-document', fixed(run.inputMiB, 1), fixed(run.seconds), fixed(run.objectsPerSecond, 0), fixed(run.peakRssMiB, 0)])),
     '',
     `Memory of perimeter serve (RSS): idle ${fixed(webhook.memory.idleMiB, 1)} MiB; after ${webhook.memory.warmupReviews.toLocaleString('en')} reviews (warm-up) ${fixed(webhook.memory.afterWarmupMiB, 1)} MiB; after ${webhook.memory.reviews.toLocaleString('en')} reviews ${fixed(webhook.memory.afterAllMiB, 1)} MiB (growth after warm-up ${fixed(webhook.memory.afterAllMiB - webhook.memory.afterWarmupMiB, 1)} MiB); peak ${fixed(webhook.memory.peakMiB, 1)} MiB`,
+    `Memory in cluster mode (--cluster on, against an empty API: client-node and the caches, no objects): idle ${fixed(webhook.clusterMemory.idleMiB, 1)} MiB; after ${webhook.clusterMemory.reviews.toLocaleString('en')} reviews ${fixed(webhook.clusterMemory.afterAllMiB, 1)} MiB; peak ${fixed(webhook.clusterMemory.peakMiB, 1)} MiB`,
   ].join('\n');
   console.log(report);
   const resultsFile = path.join(root, 'bench', quick ? 'results.quick.json' : 'results.json');

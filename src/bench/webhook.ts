@@ -91,10 +91,15 @@ export interface WebhookServers {
   readonly ca: string;
 }
 
-/** `perimeter serve` with the V8 settings it is deployed with; it writes a development certificate into `workDir`. */
-export function startPerimeter(workDir: string, rulesDir: string, distDir: string): Promise<ServerProcess> {
+/**
+ * `perimeter serve` with the V8 settings it is deployed with; it writes a development certificate
+ * into `workDir`. Without a kubeconfig, `--cluster off` (there is no API server here); with one,
+ * `--cluster on` against it.
+ */
+export function startPerimeter(workDir: string, rulesDir: string, distDir: string, kubeconfig?: string): Promise<ServerProcess> {
+  const cluster = kubeconfig === undefined ? ['--cluster', 'off'] : ['--cluster', 'on', '--kubeconfig', kubeconfig];
   return spawnServer(
-    [...SERVE_NODE_OPTIONS.split(' '), path.join(distDir, 'cli/bin.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', rulesDir, '--cluster', 'off'],
+    [...SERVE_NODE_OPTIONS.split(' '), path.join(distDir, 'cli/bin.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', rulesDir, ...cluster],
     /serving on (https:\/\/127\.0\.0\.1:\d+)/,
     workDir,
   );
