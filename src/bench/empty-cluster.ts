@@ -15,10 +15,12 @@ export interface EmptyCluster {
   /** A kubeconfig for this API (token auth, which it does not check). */
   readonly kubeconfig: string;
   /** List and watch requests answered so far. */
-  readonly requests: { list: number; watch: number };
+  readonly requests: Readonly<{ list: number; watch: number }>;
+  /** Ends the open watches and closes the listener. */
   stop(): Promise<void>;
 }
 
+/** Starts the empty API on a free port of 127.0.0.1 and writes its kubeconfig into `workDir`. */
 export async function startEmptyCluster(workDir: string): Promise<EmptyCluster> {
   const requests = { list: 0, watch: 0 };
   const sockets = new Set<Socket>();
@@ -40,29 +42,31 @@ export async function startEmptyCluster(workDir: string): Promise<EmptyCluster> 
     socket.once('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  if (typeof address !== 'object' || address === null) throw new Error('the empty API has no TCP address');
   const kubeconfig = path.join(workDir, 'empty-cluster.kubeconfig');
-  await writeFile(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      // client-node refuses plain HTTP unless told to skip TLS verification: there is no TLS to verify.
-      `clusters: [{ name: empty, cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]`,
-      'users: [{ name: bench, user: { token: bench } }]',
-      'contexts: [{ name: empty, context: { cluster: empty, user: bench } }]',
-      'current-context: empty',
-      '',
-    ].join('\n'),
-  );
-  return {
-    kubeconfig,
-    requests,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  try {
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        // client-node refuses plain HTTP unless told to skip TLS verification: there is no TLS to verify.
+        `clusters: [{ name: empty, cluster: { server: "http://127.0.0.1:${address.port}", insecure-skip-tls-verify: true } }]`,
+        'users: [{ name: bench, user: { token: bench } }]',
+        'contexts: [{ name: empty, context: { cluster: empty, user: bench } }]',
+        'current-context: empty',
+        '',
+      ].join('\n'),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { kubeconfig, requests, stop };
 }

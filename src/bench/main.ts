@@ -10,12 +10,14 @@
  *    under load in cluster mode, against an empty API (the floor of what a pod uses).
  *
  * `npm run bench -- --quick` runs everything shorter (for trying changes); the published
- * figures come from the full run. Nothing here is asserted: timings belong in reports.
+ * figures come from the full run. No timing is asserted: timings belong in reports. The bench
+ * stops only when a measurement would not be what it says (cluster mode that never synced).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
 import { fixedRate } from './fixed-rate.js';
@@ -106,14 +108,16 @@ async function benchWebhook(work: string) {
     log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
     // The same in cluster mode, as deployed (`--cluster auto` finds the service account in a pod):
     // client-node and the caches, against an API with nothing in it.
-    const cluster = await startEmptyCluster(work);
+    const emptyCluster = await startEmptyCluster(work);
     try {
-      const clusterMemory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: cluster.kubeconfig });
-      log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${cluster.requests.list} lists, ${cluster.requests.watch} watches)`);
-      if (cluster.requests.watch === 0) throw new Error('cluster mode: the server never watched the empty API; the figures would be those of --cluster off');
+      const clusterMemory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: emptyCluster.kubeconfig });
+      const apiCalls = emptyCluster.requests;
+      log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${apiCalls.list} lists, ${apiCalls.watch} watches)`);
+      // Every cache that listed must be watching, or part of cluster mode was not measured.
+      if (apiCalls.watch < apiCalls.list) throw new Error(`cluster mode: ${apiCalls.list} lists but ${apiCalls.watch} watches; the figures would not be those of a synced server`);
       return { rows, fixed, memory, clusterMemory, mix: kinds, reviewTypes: requests.length };
     } finally {
-      await cluster.stop();
+      await emptyCluster.stop();
     }
   } finally {
     await servers.perimeter.stop();
@@ -137,25 +141,43 @@ interface MemoryRun {
   readonly afterWarmupMiB: number;
   readonly afterAllMiB: number;
   readonly peakMiB: number;
+  /** Reviews answered in all, and in the warm-up: as sent, which overshoots the settings by up to one slice. */
   readonly reviews: number;
   readonly warmupReviews: number;
 }
 
 /**
  * RSS of a new `perimeter serve` (in the same directory: it serves the certificate the first one
- * made): idle, after `warmup` reviews, after `reviews` in all, and its peak.
+ * made): idle once ready (in cluster mode, once its caches have synced), after at least `warmup`
+ * reviews, after at least `reviews` in all, and its peak.
  */
 async function measureMemory(work: string, requests: Parameters<typeof load>[2], ca: string, options: { warmup: number; reviews: number; kubeconfig?: string }): Promise<MemoryRun> {
   const server = await startPerimeter(work, rulesDir, distDir, options.kubeconfig);
   try {
+    await waitUntilReady(server.url, ca);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idleMiB = server.rssMiB();
-    const sent = await reviewsSent(server, requests, ca, options.warmup);
+    const warmupReviews = await reviewsSent(server, requests, ca, options.warmup);
     const afterWarmupMiB = server.rssMiB();
-    await reviewsSent(server, requests, ca, options.reviews - sent);
-    return { idleMiB, afterWarmupMiB, afterAllMiB: server.rssMiB(), peakMiB: server.peakRssMiB(), reviews: options.reviews, warmupReviews: options.warmup };
+    const reviews = warmupReviews + (await reviewsSent(server, requests, ca, options.reviews - warmupReviews));
+    return { idleMiB, afterWarmupMiB, afterAllMiB: server.rssMiB(), peakMiB: server.peakRssMiB(), reviews, warmupReviews };
   } finally {
     await server.stop();
+  }
+}
+
+/** Polls `/readyz` until it answers 200 (at most 30 s). */
+async function waitUntilReady(url: string, ca: string): Promise<void> {
+  const agent = new Agent({ connect: { ca } });
+  try {
+    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      const response = await request(new URL('/readyz', url), { dispatcher: agent });
+      await response.body.dump();
+      if (response.statusCode === 200) return;
+    }
+    throw new Error(`${url} was not ready within 30 s`);
+  } finally {
+    await agent.close();
   }
 }
 

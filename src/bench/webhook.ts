@@ -97,9 +97,9 @@ export interface WebhookServers {
  * `--cluster on` against it.
  */
 export function startPerimeter(workDir: string, rulesDir: string, distDir: string, kubeconfig?: string): Promise<ServerProcess> {
-  const cluster = kubeconfig === undefined ? ['--cluster', 'off'] : ['--cluster', 'on', '--kubeconfig', kubeconfig];
+  const clusterFlags = kubeconfig === undefined ? ['--cluster', 'off'] : ['--cluster', 'on', '--kubeconfig', kubeconfig];
   return spawnServer(
-    [...SERVE_NODE_OPTIONS.split(' '), path.join(distDir, 'cli/bin.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', rulesDir, ...cluster],
+    [...SERVE_NODE_OPTIONS.split(' '), path.join(distDir, 'cli/bin.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', rulesDir, ...clusterFlags],
     /serving on (https:\/\/127\.0\.0\.1:\d+)/,
     workDir,
   );
