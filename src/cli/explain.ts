@@ -42,7 +42,7 @@ function parametersText(rule: Rule): string {
       lines.push(keyValue(name, value, '    '));
     } else {
       lines.push(keyValue(name, value, '    ', '  * '));
-      lines.push(wrap(`(default: ${inlineYaml(defaults[name])})`, TERMINAL_WIDTH, '        ', '      '));
+      lines.push(wrap(`(default: ${inlineYaml(defaults[name])})`, '        ', '      '));
     }
   }
   return lines.join('\n');
@@ -57,7 +57,7 @@ function exemptionText(exemption: Exemption, now: Date): string {
     facts.push(expired ? `EXPIRED ${exemption.expires}, no longer applies` : `expires ${exemption.expires}`);
   }
   const head = `    - ${what} (${formatOrigin(exemption.origin)}${facts.length > 0 ? `; ${facts.join('; ')}` : ''})`;
-  return `${head}\n${wrap(exemption.reason, TERMINAL_WIDTH, '        ')}`;
+  return `${head}\n${wrap(exemption.reason, '        ')}`;
 }
 
 function exemptionsText(rule: Rule, ruleSet: RuleSet, now: Date): string {
@@ -80,7 +80,7 @@ function renderRule(rule: Rule, ruleSet: RuleSet, now: Date): string {
     ['set mode', ruleSet.mode === 'audit' ? 'audit (dry run: nothing is denied or patched)' : ruleSet.mode],
   ];
   const parts = [
-    `Rule ${rule.id}\n${wrap(rule.description, TERMINAL_WIDTH, '  ')}`,
+    `Rule ${rule.id}\n${wrap(rule.description, '  ')}`,
     settings.map(([name, value]) => `  ${`${name}:`.padEnd(14)}${value}`).join('\n'),
     parametersText(rule),
     exemptionsText(rule, ruleSet, now),
@@ -109,8 +109,8 @@ export async function runExplain(options: ExplainOptions, io: CommandIO): Promis
   io.stderr(
     [
       `perimeter: no rule or check has the id "${options.id}"`,
-      wrap(`rule ids (${options.rulesDir}): ${ruleSet.rules.map((r) => r.id).join(', ') || 'none'}`, TERMINAL_WIDTH, '    ', '  '),
-      wrap(`check ids: ${CHECKS.map((c) => c.id).join(', ')}`, TERMINAL_WIDTH, '    ', '  '),
+      wrap(`rule ids (${options.rulesDir}): ${ruleSet.rules.map((r) => r.id).join(', ') || 'none'}`, '    ', '  '),
+      wrap(`check ids: ${CHECKS.map((c) => c.id).join(', ')}`, '    ', '  '),
       '',
     ].join('\n'),
   );

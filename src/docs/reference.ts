@@ -265,14 +265,14 @@ export function renderRulesReference(head: string = readFileSync(RULES_HEAD_FILE
 /** Column the terminal reference (and `perimeter explain`) wraps at. */
 export const TERMINAL_WIDTH = 100;
 
-/** Words of `text` wrapped at `width`, every line starting with `indent` (the first with `first`). */
-export function wrap(text: string, width: number, indent = '', first = indent): string {
+/** Words of `text` wrapped at TERMINAL_WIDTH, every line starting with `indent` (the first with `first`). */
+export function wrap(text: string, indent: string, first = indent): string {
   const words = text.split(/\s+/).filter((word) => word !== '');
   const lines: string[] = [];
   let line = first;
   let empty = true;
   for (const word of words) {
-    if (!empty && line.length + 1 + word.length > width) {
+    if (!empty && line.length + 1 + word.length > TERMINAL_WIDTH) {
       lines.push(line);
       line = indent;
       empty = true;
@@ -285,10 +285,10 @@ export function wrap(text: string, width: number, indent = '', first = indent): 
 }
 
 /** Markdown paragraphs (check descriptions hold nothing else) rewrapped for a terminal. */
-function reflow(markdown: string, indent = ''): string {
+function reflow(markdown: string, indent: string): string {
   return markdown
     .split(/\n\s*\n/)
-    .map((paragraph) => wrap(paragraph, TERMINAL_WIDTH, indent))
+    .map((paragraph) => wrap(paragraph, indent))
     .join('\n\n');
 }
 
@@ -302,7 +302,7 @@ function indented(text: string, indent: string): string {
 
 function exampleText(check: AnyCheck, title: string, example: CheckExample): string {
   const parts = [title + (example.note !== undefined ? `: ${example.note}` : '')];
-  if (example.params !== undefined) parts.push(wrap(`rule parameters: ${inlineYaml(example.params)}`, TERMINAL_WIDTH, '    ', '  '));
+  if (example.params !== undefined) parts.push(wrap(`rule parameters: ${inlineYaml(example.params)}`, '    ', '  '));
   parts.push(`  object:\n${indented(stringify(example.object), '    ')}`);
   if (isClusterAware(check)) {
     parts.push(
@@ -313,7 +313,7 @@ function exampleText(check: AnyCheck, title: string, example: CheckExample): str
   }
   const outcome = runExample(check, example);
   const findings = findingLines(outcome.report);
-  parts.push(findings.length === 0 ? '  perimeter reports nothing.' : ['  perimeter reports:', ...findings.map((line) => wrap(line, TERMINAL_WIDTH, '      ', '    '))].join('\n'));
+  parts.push(findings.length === 0 ? '  perimeter reports nothing.' : ['  perimeter reports:', ...findings.map((line) => wrap(line, '      ', '    '))].join('\n'));
   if (outcome.mutated !== undefined) {
     const patch = outcome.mutated.patch;
     parts.push(patch.length === 0 ? '  with mutate: true, nothing is patched.' : `  with mutate: true, it patches instead:\n${patch.map((op) => `    ${JSON.stringify(op)}`).join('\n')}`);
@@ -333,8 +333,8 @@ export function renderCheckReference(check: AnyCheck): string {
     const lines = ['Parameters:'];
     for (const row of rows) {
       const facts = [row.type, row.default !== undefined ? `default ${row.default}` : row.required ? 'required' : 'optional'];
-      lines.push(wrap(`${row.name} (${facts.join('; ')})`, TERMINAL_WIDTH, '      ', '  '));
-      if (row.description !== '') lines.push(wrap(row.description, TERMINAL_WIDTH, '      '));
+      lines.push(wrap(`${row.name} (${facts.join('; ')})`, '      ', '  '));
+      if (row.description !== '') lines.push(wrap(row.description, '      '));
     }
     parts.push(lines.join('\n'));
   }

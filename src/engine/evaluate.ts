@@ -122,6 +122,7 @@ export function evaluate(input: EvaluationInput, ruleSet: RuleSet, environment: 
   let current: KubeObject = object;
   const patch: PatchOperation[] = [];
   const mutations: Mutation[] = [];
+  // Which rules run in which phase is `runsInPhase` (above), written out here for the review path.
   const mutating = phase === 'validate' ? [] : active.filter((rule) => rule.mutate);
   // Findings of the first mutation pass, reused by validation when nothing was patched (no map
   // when no rule mutates: most reviews, on /validate).

@@ -81,9 +81,16 @@ function segmentsOf(instancePath: string): Segment[] {
 
 /** One alternative of an `anyOf`, in words: `an integer 1..65535`, `a non-empty string`. */
 function describeAlternative(schema: Record<string, unknown>): string {
-  if (schema.type === 'integer' && typeof schema.minimum === 'number' && typeof schema.maximum === 'number') return `an integer ${schema.minimum}..${schema.maximum}`;
+  const boundedInteger = describeBoundedInteger(schema);
+  if (boundedInteger !== undefined) return boundedInteger;
   if (schema.type === 'string' && typeof schema.minLength === 'number' && schema.minLength > 0) return 'a non-empty string';
-  return `a ${String(schema.type)}`;
+  if (typeof schema.type === 'string') return `${/^[aeiou]/.test(schema.type) ? 'an' : 'a'} ${schema.type}`;
+  return 'a value of another form';
+}
+
+/** An integer schema with both bounds, in words (`an integer 0..32`), or undefined. */
+function describeBoundedInteger(schema: Record<string, unknown>): string | undefined {
+  return schema.type === 'integer' && typeof schema.minimum === 'number' && typeof schema.maximum === 'number' ? `an integer ${schema.minimum}..${schema.maximum}` : undefined;
 }
 
 /** Words for one schema error, e.g. "must be an integer 0..32"; undefined when another error says it better. */
@@ -110,11 +117,10 @@ function describeSchemaError(error: ErrorObject): string | undefined {
       return `must be lowercase letters, digits and "-" (pattern ${String(error.params.pattern)})`;
     case 'type':
     case 'minimum':
-    case 'maximum':
-      if (schema.type === 'integer' && typeof schema.minimum === 'number' && typeof schema.maximum === 'number') {
-        return `must be an integer ${schema.minimum}..${schema.maximum}`;
-      }
-      return error.message;
+    case 'maximum': {
+      const boundedInteger = describeBoundedInteger(schema);
+      return boundedInteger !== undefined ? `must be ${boundedInteger}` : error.message;
+    }
     case 'anyOf': {
       const branches = Array.isArray(schema.anyOf) ? (schema.anyOf as Record<string, unknown>[]) : [];
       return `must be ${branches.map(describeAlternative).join(' or ')}`;
@@ -192,7 +198,7 @@ export function parseValidated<T>(source: FileSource, validate: ValidateFunction
       const segments = segmentsOf(error.instancePath);
       const atKey = error.keyword === 'additionalProperties';
       if (atKey) segments.push(String(error.params.additionalProperty));
-      problems.push({ ...locate.at(segments, atKey), message: describeAt(data as T, segments, text) });
+      problems.push({ ...locate.at(segments, atKey), message: describeAt(data, segments, text) });
     }
     return undefined;
   }

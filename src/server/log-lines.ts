@@ -55,16 +55,16 @@ export class BatchedLines {
    * passes one), also waits until the sink has written everything out, then calls it.
    */
   flush(callback?: (error?: Error) => void): void {
-    if (this.#pending.length > 0) {
-      const chunk = this.#pending.join('');
-      this.#pending = [];
-      this.#pendingChars = 0;
-      this.#sink.write(chunk);
-    }
     if (callback !== undefined) {
-      this.#sink.flushSync();
+      this.flushSync();
       callback();
+      return;
     }
+    if (this.#pending.length === 0) return;
+    const chunk = this.#pending.join('');
+    this.#pending = [];
+    this.#pendingChars = 0;
+    this.#sink.write(chunk);
   }
 
   /** Hands on the gathered lines and waits until the sink has written everything out. */

@@ -42,6 +42,7 @@ const budgetRows: [unknown, number, number | undefined][] = [
   [{ timeout: '30s' }, 24_001, 30_000],
   [{ timeout: 'soon' }, 8_001, DEFAULT_TIMEOUT_MS],
   [undefined, 900, undefined],
+  [undefined, 8_001, DEFAULT_TIMEOUT_MS], // no query: the default's budget
 ];
 
 t.test('a review is over budget when more of its timeout has gone than the share it may use', async (t) => {

@@ -68,6 +68,12 @@ t.test('annotation lists: empty entries and padding are dropped, nothing else', 
   );
 });
 
+t.test('annotation lists: only commas separate entries (white space inside one stays in it)', async (t) => {
+  // A controller splits on commas alone: "10.0.0.0/8 10.1.0.0/16" is one (unreadable) entry, which
+  // no-open-sources reports, not two ranges it would judge one by one.
+  t.same(splitCommaList(' 10.0.0.0/8 10.1.0.0/16 ,::/0,\t192.0.2.0/24\t1'), ['10.0.0.0/8 10.1.0.0/16', '::/0', '192.0.2.0/24\t1']);
+});
+
 /** What a verdict consists of when the order of entries changes: the verdict and the rules that found something. */
 function judged(object: KubeObject) {
   const evaluation = evaluate({ object }, shipped, environment);
