@@ -19,7 +19,9 @@ export interface DiffOptions extends ObjectSourceOptions {
 }
 
 export async function runDiff(options: DiffOptions, io: CommandIO): Promise<number> {
-  const [base, next] = await Promise.all([loadRuleDirectory(options.baseRulesDir), loadRuleDirectory(options.rulesDir)]);
+  // One after the other: when both are broken, the base's problems are the ones reported, every time.
+  const base = await loadRuleDirectory(options.baseRulesDir);
+  const next = await loadRuleDirectory(options.rulesDir);
   const objects = await readObjects(options, io);
   const impact = ruleChangeImpact(objects, base, next, io.now());
   const render = options.output === 'json' ? formatImpactJson : options.output === 'markdown' ? formatImpactMarkdown : formatImpactTable;

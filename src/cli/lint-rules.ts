@@ -4,13 +4,11 @@
  * `--expiring-within` days, an error (exit 1) for those already ended.
  */
 import { loadRuleDirectory } from '../rules/load.js';
-import { formatLintProblem, lintRuleSet, type LintSeverity } from '../rules/lint.js';
+import { formatLintProblem, lintRuleSet, type LintOptions } from '../rules/lint.js';
 import { EXIT, type CommandIO } from './io.js';
 
-export interface LintRulesOptions {
+export interface LintRulesOptions extends LintOptions {
   readonly rulesDir: string;
-  readonly expiringWithinDays: number;
-  readonly expired: LintSeverity;
 }
 
 export async function runLintRules(options: LintRulesOptions, io: CommandIO): Promise<number> {

@@ -20,10 +20,14 @@ const RESOURCES: Record<ResourceKind, { apiGroups: string[]; resources: string[]
 /** Namespaces the webhook never sees, so it can never block its own recovery. */
 export const ALWAYS_EXCLUDED_NAMESPACES = ['kube-system'];
 
+/** What the API server does when the webhook cannot answer. */
+const FAILURE_POLICIES = ['Fail', 'Ignore'] as const;
+type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
 export interface WebhookConfigOptions {
   readonly url: string;
   readonly caBundle: string;
-  readonly failurePolicy: 'Fail' | 'Ignore';
+  readonly failurePolicy: FailurePolicy;
   readonly timeoutSeconds: number;
   readonly namespace: string;
   readonly name: string;
@@ -99,7 +103,7 @@ export async function runWebhookConfig(values: Record<string, string | boolean |
   const caFile = values['ca-file'];
   if (typeof url !== 'string' || !/^https:\/\/[^/]/.test(url)) throw new UsageError('--url must be an https:// URL (the API server only calls webhooks over TLS)');
   if (typeof caFile !== 'string') throw new UsageError('--ca-file is required: the CA that signed the serving certificate (e.g. .perimeter/ca.crt)');
-  const failurePolicy = oneOf('failure-policy', values['failure-policy'], ['Fail', 'Ignore'] as const);
+  const failurePolicy = oneOf('failure-policy', values['failure-policy'], FAILURE_POLICIES);
   const timeoutSeconds = wholeNumber('timeout-seconds', values['timeout-seconds'], "an integer 1..30 (the API server's limit)", 1, 30);
   let ca: string;
   try {

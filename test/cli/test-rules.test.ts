@@ -197,6 +197,24 @@ t.test('a failing case shows the exemptions that spared the object, with owner a
   t.match(run.stdout, /no-open-sources \(exempt\): Cluster components; owned by the platform team\.; no end date\n/);
 });
 
+t.test('an exemption with an owner and an end is shown with both', async (t) => {
+  const partnerRule = `rules:
+  - id: partner-ranges
+    description: no-open-sources, stricter, with a partner exemption.
+    check: no-open-sources
+    enforcement: deny
+    params: {minPrefixLengthV4: 16}
+    exclude:
+      - {namespace: shop, name: partner-*, reason: Partner VPN ranges being collected, owner: team-edge, expires: 2027-03-31}
+`;
+  const partner = OPEN_LB.replace(/name: [^,}]+/, 'name: partner-gw');
+  // Expecting an allow fails (the shipped no-open-sources still denies): the failure lists what spared it.
+  const dir = await rulesWithTests({ 'partner.yaml': `cases:\n  - name: partner gateway\n    resources: [${partner}]\n    expect: {verdict: allow}\n` }, { 'partner-rules.yaml': partnerRule });
+  const run = await cli(['test', dir]);
+  t.equal(run.code, 1);
+  t.match(run.stdout, /partner-ranges \(exempt\): Partner VPN ranges being collected; owner team-edge; until 2027-03-31\n/);
+});
+
 t.test('a case that judges nothing is an error, not a pass', async (t) => {
   const run = await cli(['test', await rulesWithTests({ 'cm.yaml': `cases:\n  - name: a ConfigMap\n    resources: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n    expect: {verdict: allow}\n` })]);
   t.equal(run.code, 1);
