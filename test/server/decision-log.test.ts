@@ -81,6 +81,26 @@ t.test('a decision line is the line pino writes for the same fields', async (t) 
   }
 });
 
+t.test('a logger set up as serve sets it up gets the line without pino formatting it', async (t) => {
+  // The fast path is the point of this module: with pino's own methods made to throw, the line
+  // must still arrive. A logger with a level formatter must go through them (the fallback).
+  const plain = capture({ level: 'debug', base: { service: 'perimeter' } });
+  const log = decisionLog(plain.logger);
+  const refuse = () => {
+    throw new Error('pino formatted the decision line');
+  };
+  Object.assign(plain.logger, { info: refuse, debug: refuse });
+  log('info', records[0]![1]);
+  log('debug', records[0]![1]);
+  t.equal(plain.lines.length, 2);
+  t.match(JSON.parse(plain.lines[0]!), { level: 30, service: 'perimeter', verdict: 'deny', msg: DECISION_MESSAGE });
+
+  const formatted = capture({ level: 'debug', formatters: { level: (label) => ({ severity: label }) } });
+  const throughPino = decisionLog(formatted.logger);
+  Object.assign(formatted.logger, { info: refuse });
+  t.throws(() => throughPino('info', records[0]![1]), /pino formatted the decision line/);
+});
+
 t.test('the logger level decides', async (t) => {
   const { logger, lines } = capture({ level: 'info' });
   const log = decisionLog(logger);
