@@ -70,3 +70,12 @@ export async function shippedRulesCopy(edits: Record<string, (text: string) => s
   for (const [name, text] of Object.entries(extra)) await writeFile(path.join(dir, name), text);
   return dir;
 }
+
+/** Waits until `what` holds, checking every 20 ms; throws after `limitMs`. */
+export async function until(what: () => boolean | Promise<boolean>, limitMs = 10_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await what())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stringify } from 'yaml';
 
 export interface EmptyCluster {
   /** A kubeconfig for this API (token auth, which it does not check). */
@@ -27,7 +28,7 @@ export async function startEmptyCluster(workDir: string): Promise<EmptyCluster> 
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     response.setHeader('content-type', 'application/json');
-    if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
+    if (url.searchParams.get('watch') === 'true') {
       requests.watch++;
       // Headers now, events never: the watch stays open until the client or stop() ends it.
       response.writeHead(200);
@@ -53,16 +54,15 @@ export async function startEmptyCluster(workDir: string): Promise<EmptyCluster> 
   try {
     await writeFile(
       kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
         // client-node refuses plain HTTP unless told to skip TLS verification: there is no TLS to verify.
-        `clusters: [{ name: empty, cluster: { server: "http://127.0.0.1:${address.port}", insecure-skip-tls-verify: true } }]`,
-        'users: [{ name: bench, user: { token: bench } }]',
-        'contexts: [{ name: empty, context: { cluster: empty, user: bench } }]',
-        'current-context: empty',
-        '',
-      ].join('\n'),
+        clusters: [{ name: 'empty', cluster: { server: `http://127.0.0.1:${address.port}`, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'bench', user: { token: 'bench' } }],
+        contexts: [{ name: 'empty', context: { cluster: 'empty', user: 'bench' } }],
+        'current-context': 'empty',
+      }),
     );
   } catch (error) {
     await stop();

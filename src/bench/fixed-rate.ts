@@ -29,6 +29,8 @@ export interface FixedRateOptions {
 }
 
 export interface FixedRateResult extends LoadResult {
+  /** The rate reviews were sent at, per second. */
+  readonly rate: number;
   /** How late the generator sent a review, at worst (timer granularity and its own pauses). */
   readonly maxSendLatenessMs: number;
 }

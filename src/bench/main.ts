@@ -11,7 +11,8 @@
  *
  * `npm run bench -- --quick` runs everything shorter (for trying changes); the published
  * figures come from the full run. No timing is asserted: timings belong in reports. The bench
- * stops only when a measurement would not be what it says (cluster mode that never synced).
+ * stops only when a measurement would not be what it says: a server that never became ready
+ * (in cluster mode, caches that never synced) is not measured.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -113,8 +114,6 @@ async function benchWebhook(work: string) {
       const clusterMemory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: emptyCluster.kubeconfig });
       const apiCalls = emptyCluster.requests;
       log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${apiCalls.list} lists, ${apiCalls.watch} watches)`);
-      // Every cache that listed must be watching, or part of cluster mode was not measured.
-      if (apiCalls.watch < apiCalls.list) throw new Error(`cluster mode: ${apiCalls.list} lists but ${apiCalls.watch} watches; the figures would not be those of a synced server`);
       return { rows, fixed, memory, clusterMemory, mix: kinds, reviewTypes: requests.length };
     } finally {
       await emptyCluster.stop();

@@ -36,8 +36,6 @@ export interface LoadResult {
   readonly server: string;
   readonly connections: number;
   readonly seconds: number;
-  /** Target rate for a fixed-rate run; absent for a run at full speed. */
-  readonly rate?: number;
   readonly requestsPerSecond: number;
   readonly requests: number;
   readonly p50Ms: number;

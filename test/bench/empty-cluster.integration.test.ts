@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { AdmissionResponse } from '../../src/admission/review.js';
 import { startEmptyCluster } from '../../src/bench/empty-cluster.js';
 import { startServer } from '../../src/server/serve.js';
+import { until } from '../helpers.js';
 import { loadRecordings } from '../recordings.js';
 import { get, post } from '../server/client.js';
 
@@ -23,12 +24,10 @@ const server = await startServer({ port: 0, host: '127.0.0.1', rulesDir: 'rules'
 t.teardown(() => server.close());
 const ca = await readFile(path.join(dir, 'certs', 'ca.crt'), 'utf8');
 
-t.test('the caches list, watch and sync against it', async (t) => {
-  const end = Date.now() + 15_000;
-  while ((await get(server.url, '/readyz', ca)).status !== 200) {
-    if (Date.now() > end) throw new Error('not ready within 15 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+// Every test here needs the caches synced: readiness says they are.
+await until(async () => (await get(server.url, '/readyz', ca)).status === 200, 15_000);
+
+t.test('the caches list and watch it', async (t) => {
   t.ok(cluster.requests.list >= 1, `lists: ${cluster.requests.list}`);
   t.equal(cluster.requests.watch, cluster.requests.list, 'every cache that listed is watching');
 });

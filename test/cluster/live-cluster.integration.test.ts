@@ -14,6 +14,7 @@ import { LiveCluster } from '../../src/cluster/live-view.js';
 import { evaluate } from '../../src/engine/evaluate.js';
 import { loadRuleDirectory } from '../../src/rules/load.js';
 import { FakeApiServer } from './fake-apiserver.js';
+import { until } from '../helpers.js';
 
 const ruleSet = await loadRuleDirectory('rules');
 const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
@@ -41,13 +42,6 @@ async function setup(t: Test) {
   return { fake, cluster, registry };
 }
 
-const until = async (what: () => boolean, limitMs = 10_000) => {
-  const end = Date.now() + limitMs;
-  while (!what()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 const verdictFor = (cluster: LiveCluster, ns: string) => evaluate({ object: lb(ns), namespace: ns, kind: 'Service', phase: 'validate' }, ruleSet, { cluster, now: new Date() });
 

@@ -13,6 +13,7 @@ import { loadRecordings } from '../recordings.js';
 import { get, load, post } from '../server/client.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { granted } from './rbac.js';
+import { until } from '../helpers.js';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-serve-cluster-'));
 const fake = await FakeApiServer.start(dir);
@@ -36,13 +37,6 @@ t.teardown(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const until = async (what: () => Promise<boolean>, limitMs = 15_000) => {
-  const end = Date.now() + limitMs;
-  while (!(await what())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 const review = async (body: unknown) => JSON.parse((await post(server.url, '/validate?timeout=10s', JSON.stringify(body), { ca })).body).response;
 
 t.test('not ready until the caches sync; meanwhile onClusterUnavailable applies', async (t) => {
@@ -53,7 +47,7 @@ t.test('not ready until the caches sync; meanwhile onClusterUnavailable applies'
   t.equal(ingress.allowed, true);
   t.match(ingress.warnings, [/cannot tell whether namespace "team-a" has a default-deny egress NetworkPolicy \(cluster state unavailable\)/]);
   await fake.listen();
-  await until(async () => (await get(server.url, '/readyz', ca)).status === 200);
+  await until(async () => (await get(server.url, '/readyz', ca)).status === 200, 15_000);
   t.match(await server.metrics.registry.getSingleMetricAsString('perimeter_cluster_unavailable_lookups_total'), /resource="networkpolicies"\} [1-9]/);
 });
 
@@ -74,16 +68,16 @@ t.test('reviews are judged against the cluster without an API request', async (t
   t.equal(fake.requests.length, before, `${53} reviews, 0 API requests`);
   // With a second default-deny policy in the namespace, the same DELETE is allowed.
   fake.apply({ ...defaultDeny, kind: 'NetworkPolicy', metadata: { ...defaultDeny.metadata, name: 'deny-egress-too' } });
-  await until(async () => (await review(lastDefaultDeny)).allowed === true);
+  await until(async () => (await review(lastDefaultDeny)).allowed === true, 15_000);
   t.pass('allowed once another default-deny egress policy exists');
 });
 
 t.test('a rule reload that names a new ingress controller starts watching its namespace', async (t) => {
   const text = await readFile(path.join(rulesDir, 'ingress.yaml'), 'utf8');
   await writeFile(path.join(rulesDir, 'ingress.yaml'), text.replace('service: ingress-nginx/ingress-nginx-controller', 'service: edge/ingress-nginx-controller'));
-  await until(async () => fake.requests.some((r) => r.path === '/api/v1/namespaces/edge/services' && r.watch));
+  await until(async () => fake.requests.some((r) => r.path === '/api/v1/namespaces/edge/services' && r.watch), 15_000);
   fake.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ingress-nginx-controller', namespace: 'edge' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Cluster' } });
-  await until(async () => ((await review(recorded('020-').body)).warnings ?? []).some((w: string) => w.includes('[ingress-controller-keeps-client-ip]')));
+  await until(async () => ((await review(recorded('020-').body)).warnings ?? []).some((w: string) => w.includes('[ingress-controller-keeps-client-ip]')), 15_000);
   t.pass('the allowlisted Ingress is warned about the controller that loses client addresses');
 });
 
@@ -96,7 +90,7 @@ t.test('every API request the webhook made is granted by the shipped RBAC, and i
 });
 
 t.test('the API server going away under load: every review answered in time, per onClusterUnavailable', async (t) => {
-  await until(async () => (await get(server.url, '/readyz', ca)).status === 200);
+  await until(async () => (await get(server.url, '/readyz', ca)).status === 200, 15_000);
   const body = JSON.stringify(recorded('020-').body);
   // The client gives up after 10 s, as the API server does with the webhook's timeout: a review
   // blocked on the lost cluster would show as a failure here.

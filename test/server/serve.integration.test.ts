@@ -14,6 +14,7 @@ import { generateDevelopmentCertificate } from '../../src/server/dev-certificate
 import { certificateCovers } from '../../src/server/tls.js';
 import { loadRecordings } from '../recordings.js';
 import { get, load, post, postHttp2 } from './client.js';
+import { until } from '../helpers.js';
 
 async function start(t: Test, overrides: Partial<Parameters<typeof startServer>[0]> = {}): Promise<{ server: RunningServer; ca: string; rulesDir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-serve-'));
@@ -119,13 +120,6 @@ t.test('HTTP/2 is offered by ALPN and answers the same', async (t) => {
   t.same(JSON.parse(h2.body), JSON.parse(h1.body));
 });
 
-const until = async (what: () => boolean | Promise<boolean>, limitMs = 10_000) => {
-  const end = Date.now() + limitMs;
-  while (!(await what())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 t.test('a broken rule edit under load: zero failed requests, last good rules decide, failure counted', async (t) => {
   const { server, ca, rulesDir } = await start(t);
