@@ -5,28 +5,24 @@
 #
 # Building needs nothing from the network but the npm registry (and the two base images).
 
-# Compile TypeScript with the dev dependencies.
+# Compile TypeScript and bundle the program with its dependencies (scripts/bundle.mjs): the
+# bundle needs no node_modules, and leaves out the parts of the Kubernetes client it never uses.
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build \
     && mkdir -p /out/.perimeter
 
-# Production dependencies only.
-FROM node:20.20-bookworm-slim AS dependencies
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-
-# Runtime: Node and nothing else (no shell, no package manager), as a numeric non-root user.
+# Runtime: Node and nothing else (no shell, no package manager, no node_modules), as a numeric
+# non-root user. package.json says the bundle's .js files are ES modules, and gives the version.
 FROM gcr.io/distroless/nodejs20-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=dependencies /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
+COPY --from=build /src/dist/bundle ./dist/bundle
 COPY package.json ./
 COPY rules ./rules
 COPY schema ./schema
@@ -35,5 +31,5 @@ COPY schema ./schema
 COPY --from=build --chown=65532:65532 /out/.perimeter ./.perimeter
 USER 65532:65532
 EXPOSE 8443
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/bin.js"]
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/bundle/perimeter.js"]
 CMD ["serve"]

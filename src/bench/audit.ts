@@ -6,10 +6,14 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../engine/types.js';
 
-/** A cluster-like mix: per namespace a default-deny, a few Services, an Ingress, a NetworkPolicy. */
+/**
+ * A cluster-like mix: per namespace a default-deny, a few Services, an Ingress, a NetworkPolicy;
+ * in every fifth namespace one Service is open to the world, so the audit also reports denials.
+ */
 export function generateObjects(count: number): KubeObject[] {
   const objects: KubeObject[] = [];
   for (let i = 0; objects.length < count; i++) {
@@ -25,7 +29,7 @@ export function generateObjects(count: number): KubeObject[] {
           type: n <= 2 ? 'LoadBalancer' : 'ClusterIP',
           selector: { app: `svc-${n}` },
           ports: [{ name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' }],
-          ...(n <= 2 ? { externalTrafficPolicy: n === 1 ? 'Local' : 'Cluster', loadBalancerSourceRanges: [`10.${i % 256}.0.0/16`, '203.0.113.0/24', n === 2 && i % 50 === 0 ? '0.0.0.0/0' : '198.51.100.0/24'] } : {}),
+          ...(n <= 2 ? { externalTrafficPolicy: n === 1 ? 'Local' : 'Cluster', loadBalancerSourceRanges: [`10.${i % 256}.0.0/16`, '203.0.113.0/24', n === 2 && Math.floor(i / 10) % 5 === 0 ? '0.0.0.0/0' : '198.51.100.0/24'] } : {}),
         },
       });
     } else if (n <= 7) {
@@ -74,10 +78,11 @@ export async function writeInputs(directory: string, count: number): Promise<{ j
   return { json, yaml, sizes: { json: Buffer.byteLength(jsonText), yaml: Buffer.byteLength(yamlText) } };
 }
 
-/** Runs `perimeter check -o json FILE` in a child that reports its own time and peak RSS. */
+/** Runs the bundled `perimeter check -o json FILE`, which reports its own time and peak RSS as it exits. */
 export function runCheck(distDir: string, rulesDir: string, file: string, format: 'json' | 'yaml', objects: number, inputBytes: number): Promise<AuditRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(distDir, 'bench/check-child.js'), 'check', '--rules', rulesDir, '-o', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const reporter = pathToFileURL(path.join(distDir, 'bench/report-on-exit.js')).href;
+    const child = spawn(process.execPath, ['--import', reporter, path.join(distDir, 'bundle/perimeter.js'), 'check', '--rules', rulesDir, '-o', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('exit', () => {

@@ -97,7 +97,7 @@ export interface WebhookServers {
 export function startPerimeter(workDir: string, rulesDir: string, distDir: string, kubeconfig?: string): Promise<ServerProcess> {
   const clusterFlags = kubeconfig === undefined ? ['--cluster', 'off'] : ['--cluster', 'on', '--kubeconfig', kubeconfig];
   return spawnServer(
-    [...SERVE_NODE_OPTIONS.split(' '), path.join(distDir, 'cli/bin.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', rulesDir, ...clusterFlags],
+    [...SERVE_NODE_OPTIONS.split(' '), path.join(distDir, 'bundle/perimeter.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', rulesDir, ...clusterFlags],
     /serving on (https:\/\/127\.0\.0\.1:\d+)/,
     workDir,
   );

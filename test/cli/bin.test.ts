@@ -2,7 +2,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['dist/cli/bin.js', ...args], { encoding: 'utf8', input: '' });
+const run = (...args: string[]) => spawnSync(process.execPath, ['dist/bundle/perimeter.js', ...args], { encoding: 'utf8', input: '' });
 
 t.test('perimeter check exits 1 on a bad example and 0 on a good one', async (t) => {
   const bad = run('check', '--rules', 'rules', 'examples/deny-external-ips-bad.yaml');

@@ -11,7 +11,7 @@ import { SERVE_NODE_OPTIONS } from '../../src/server/node-options.js';
 
 t.test('npm start and the chart default carry the serve V8 settings', async (t) => {
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-  t.match(scripts.start, new RegExp(`\\bnode ${SERVE_NODE_OPTIONS} dist/cli/bin\\.js serve$`));
+  t.match(scripts.start, new RegExp(`\\bnode ${SERVE_NODE_OPTIONS} dist/bundle/perimeter\\.js serve$`));
   const values = parse(readFileSync('charts/perimeter/values.yaml', 'utf8')) as { nodeOptions: string };
   t.equal(values.nodeOptions, SERVE_NODE_OPTIONS);
 });
@@ -42,7 +42,7 @@ async function peakHeapMiB(v8DefaultGrowth: boolean, cwd: string): Promise<numbe
   const churn = path.join(cwd, 'churn.mjs');
   await writeFile(churn, CHURN);
   const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--cluster', 'off', '--log-level', 'silent', '--rules', path.resolve('rules')];
-  const child = spawn(process.execPath, [...SERVE_NODE_OPTIONS.split(' '), '--import', pathToFileURL(churn).href, path.resolve('dist/cli/bin.js'), ...args], {
+  const child = spawn(process.execPath, [...SERVE_NODE_OPTIONS.split(' '), '--import', pathToFileURL(churn).href, path.resolve('dist/bundle/perimeter.js'), ...args], {
     cwd,
     env: { ...process.env, PERIMETER_V8_DEFAULT_GROWTH: v8DefaultGrowth ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

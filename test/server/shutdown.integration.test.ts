@@ -11,7 +11,7 @@ import path from 'node:path';
 import { loadRecordings } from '../recordings.js';
 import { get, post } from './client.js';
 
-const BIN = path.resolve('dist/cli/bin.js');
+const BIN = path.resolve('dist/bundle/perimeter.js');
 const RULES = path.resolve('rules');
 
 /** Starts `perimeter serve` on a free loopback port with a fresh development certificate. */
