@@ -1,14 +1,20 @@
 /**
- * An in-memory copy of one resource collection, kept current by list + watch (client-node's
- * ListWatch), so admission decisions read memory and never call the API server.
+ * An in-memory copy of one resource collection, kept current by list + watch, so admission
+ * decisions read memory and never call the API server.
  *
- * ListWatch relists by itself when the watch says `410 Gone`, and re-watches when the server
- * ends a watch normally. On any other error it stops; this wrapper restarts it with exponential
- * back-off and reports whether the copy can be trusted: `synced` after a successful list and
- * watch, `unavailable` from an error until the next success.
+ * It lists every page, then watches from the list's resourceVersion with client-node's Watch. A
+ * watch the server ends normally resumes from the last resourceVersion seen; one whose
+ * resourceVersion has expired (410 Gone, as an ERROR event or as the watch's status) relists.
+ * Any other failure makes the copy untrusted and restarts it, with a full relist, after an
+ * exponential back-off. The state says whether the copy can be trusted: `synced` after a
+ * successful list and watch, `unavailable` from an error until the next success.
+ *
+ * Why not client-node's ListWatch, which does the same: it imports client-node's serializer and
+ * with it every generated model, 4 MiB of heap in a server whose budget is 100 MB under load
+ * (README, Performance). What it did is kept here: the same resumes, relists and store.
  */
-import { ListWatch, type KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../engine/types.js';
+import { field, metadataOf, str } from '../kube/read.js';
 import { listAllPages, type ApiClient } from './api.js';
 
 export type CacheState = 'starting' | 'synced' | 'unavailable';
@@ -26,8 +32,12 @@ export interface CacheEvents {
 }
 
 export class ResourceCache {
-  private listWatch: ListWatch<KubernetesObject> | undefined;
-  /** Which ListWatch is current: errors of an abandoned one are ignored. */
+  /** The objects by namespace ('' for cluster-scoped ones), then by name. */
+  private objects = new Map<string, Map<string, KubeObject>>();
+  /** Where a watch resumes; empty when the next step must be a list. */
+  private resourceVersion = '';
+  private watchRequest: AbortController | undefined;
+  /** Which run is current: a list or watch of an abandoned run changes nothing. */
   private generation = 0;
   private current: CacheState = 'starting';
   private everSynced = false;
@@ -53,15 +63,17 @@ export class ResourceCache {
     return this.everSynced;
   }
 
-  /** Objects of a namespace (or all, for cluster-scoped resources), or undefined while untrusted. */
+  /** Objects of a namespace (or all, without one), or undefined while untrusted. */
   list(namespace?: string): readonly KubeObject[] | undefined {
-    return this.current === 'synced' ? (this.listWatch?.list(namespace) as KubeObject[] | undefined) : undefined;
+    if (this.current !== 'synced') return undefined;
+    if (namespace === undefined) return [...this.objects.values()].flatMap((objects) => [...objects.values()]);
+    return [...(this.objects.get(namespace)?.values() ?? [])];
   }
 
   /** One object: null when absent, undefined while the cache is untrusted. */
   get(name: string, namespace?: string): KubeObject | null | undefined {
     if (this.current !== 'synced') return undefined;
-    return (this.listWatch?.get(name, namespace) as KubeObject | undefined) ?? null;
+    return this.objects.get(namespace ?? '')?.get(name) ?? null;
   }
 
   /** Starts listing and watching; resolves after the first attempt, successful or not. */
@@ -70,52 +82,103 @@ export class ResourceCache {
     await this.attempt();
   }
 
+  /** Stops watching and retrying. The state stays as it was: stopping is not a failure. */
   stop(): void {
     this.stopped = true;
+    this.generation++;
     if (this.retry !== undefined) clearTimeout(this.retry);
     this.retry = undefined;
-    void this.listWatch?.stop();
+    this.abortWatch();
   }
 
   /**
-   * One start: always a fresh ListWatch, so that after a failure the cache is trusted again only
-   * after a full relist (re-watching from an old resourceVersion would be marked in sync before
-   * the server could answer 410 Gone).
+   * One start, always from a full relist: re-watching from an old resourceVersion after a failure
+   * would be trusted before the server could answer 410 Gone.
    */
   private async attempt(): Promise<void> {
     const generation = ++this.generation;
-    void this.listWatch?.stop();
-    const listWatch = new ListWatch<KubernetesObject>(this.path, this.client.watch, () => this.listAll(), false);
-    let failed = false;
-    listWatch.on('error', (error: unknown) => {
-      failed = true;
-      if (generation === this.generation) this.failed(error);
-    });
-    this.listWatch = listWatch;
-    try {
-      await listWatch.start();
-    } catch (error) {
-      // client-node reads credentials (exec plugins, token files) outside its own error handling.
-      failed = true;
-      if (generation === this.generation) this.failed(error);
-    }
-    if (this.stopped) {
-      // A stop during the list: ListWatch would still open the watch afterwards.
-      void listWatch.stop();
-      return;
-    }
-    if (failed || generation !== this.generation) return;
+    this.abortWatch();
+    this.resourceVersion = '';
+    if (!(await this.listAndWatch(generation))) return;
     this.delayMs = this.backoff.initialMs;
     this.everSynced = true;
     this.setState('synced');
   }
 
-  private async listAll() {
-    const { items, resourceVersion } = await listAllPages(this.client, this.path);
-    return { apiVersion: 'v1', kind: 'List', items: items as KubernetesObject[], metadata: { resourceVersion } };
+  /** Lists if there is nothing to resume from, then watches; false if that failed or was abandoned. */
+  private async listAndWatch(generation: number): Promise<boolean> {
+    try {
+      if (this.resourceVersion === '') {
+        const { items, resourceVersion } = await listAllPages(this.client, this.path);
+        if (this.abandoned(generation)) return false;
+        this.objects = new Map();
+        for (const object of items) this.store(object);
+        this.resourceVersion = resourceVersion;
+      }
+      const request = await this.client.watch.watch(
+        this.path,
+        { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
+        (type: string, object: KubeObject) => this.onEvent(generation, type, object),
+        (error: unknown) => this.onWatchEnd(generation, error),
+      );
+      // A watch that failed to start has already ended (and abandoned this run).
+      if (this.abandoned(generation)) {
+        request.abort();
+        return false;
+      }
+      this.watchRequest = request;
+      return true;
+    } catch (error) {
+      // client-node reads credentials (exec plugins, token files) outside its own error handling.
+      if (!this.abandoned(generation)) this.failed(error);
+      return false;
+    }
   }
 
+  private onEvent(generation: number, type: string, object: KubeObject): void {
+    if (this.abandoned(generation)) return;
+    if (type === 'ERROR') {
+      // A Status; the server ends the watch after it, and the end relists when it was 410 Gone.
+      if (field(object, 'code') === 410) this.resourceVersion = '';
+      return;
+    }
+    if (type === 'ADDED' || type === 'MODIFIED') this.store(object);
+    else if (type === 'DELETED') this.objects.get(namespaceKey(object))?.delete(nameKey(object));
+    // BOOKMARK, like the others, moves the resourceVersion to resume from.
+    this.resourceVersion = str(metadataOf(object).resourceVersion) ?? this.resourceVersion;
+  }
+
+  private onWatchEnd(generation: number, error: unknown): void {
+    if (this.abandoned(generation)) return;
+    this.watchRequest = undefined;
+    if (error !== null && error !== undefined) {
+      if (field(error, 'statusCode') !== 410) return this.failed(error);
+      this.resourceVersion = '';
+    }
+    // Still trusted while it resumes or relists, as before the end.
+    void this.listAndWatch(generation);
+  }
+
+  private store(object: KubeObject): void {
+    const namespace = namespaceKey(object);
+    let objects = this.objects.get(namespace);
+    if (objects === undefined) this.objects.set(namespace, (objects = new Map()));
+    objects.set(nameKey(object), object);
+  }
+
+  private abandoned(generation: number): boolean {
+    return this.stopped || generation !== this.generation;
+  }
+
+  private abortWatch(): void {
+    this.watchRequest?.abort();
+    this.watchRequest = undefined;
+  }
+
+  /** Abandons the current run, marks the copy untrusted and schedules a fresh start. */
   private failed(error: unknown): void {
+    this.generation++;
+    this.abortWatch();
     this.setState('unavailable', error);
     if (this.stopped || this.retry !== undefined) return;
     // Full jitter keeps many replicas from retrying in step after an API server restart.
@@ -134,3 +197,6 @@ export class ResourceCache {
     this.events.onStateChange?.(this, state, error);
   }
 }
+
+const namespaceKey = (object: KubeObject) => str(metadataOf(object).namespace) ?? '';
+const nameKey = (object: KubeObject) => str(metadataOf(object).name) ?? '';
