@@ -26,13 +26,13 @@ const lb = (ns: string) => ({
   spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'], ports: [{ port: 443 }] },
 });
 
-async function setup(t: Test) {
+async function setup(t: Test, log = pino({ level: 'silent' })) {
   const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-cluster-'));
   const fake = await FakeApiServer.start(dir);
   fake.apply(namespace('team-a'));
   fake.apply(defaultDeny('team-a'));
   const registry = new Registry();
-  const cluster = new LiveCluster(createApiClient(loadKubeConfig(await fake.writeKubeconfig())), { log: pino({ level: 'silent' }), registry, backoff: { initialMs: 50, maxMs: 200 } });
+  const cluster = new LiveCluster(createApiClient(loadKubeConfig(await fake.writeKubeconfig())), { log, registry, backoff: { initialMs: 50, maxMs: 200 } });
   t.teardown(async () => {
     cluster.stop();
     await fake.stop();
@@ -107,6 +107,18 @@ t.test('the API server going away and coming back', async (t) => {
   t.equal(cluster.networkPoliciesIn('team-a')?.length, 0, 'trusted again only after a relist');
   t.equal(verdictFor(cluster, 'team-a').verdict, 'deny', 'back in sync, with what changed while it was away');
   t.match(await registry.getSingleMetricAsString('perimeter_cluster_cache_synced'), /resource="networkpolicies"\} 1/);
+});
+
+t.test('stopping closes every watch and is not reported as the cluster becoming unavailable', async (t) => {
+  const lines: { level: number; msg: string }[] = [];
+  const { fake, cluster } = await setup(t, pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) }));
+  t.ok(fake.openWatches > 0);
+  cluster.stop();
+  await until(() => fake.openWatches === 0);
+  // The aborted watches end on the client's side in later turns of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.same(lines.filter((line) => line.level >= 40).map((line) => line.msg), [], 'no warning');
+  t.equal(cluster.networkPoliciesIn('team-a')?.length, 1, 'what was synced stays readable');
 });
 
 t.test('credentials that fail to load make the cache unavailable, not the process crash', async (t) => {
