@@ -108,31 +108,60 @@ export class ResourceCache {
   /** Lists if there is nothing to resume from, then watches; false if that failed or was abandoned. */
   private async listAndWatch(generation: number): Promise<boolean> {
     try {
-      if (this.resourceVersion === '') {
-        const { items, resourceVersion } = await listAllPages(this.client, this.path);
-        if (this.abandoned(generation)) return false;
-        this.objects = new Map();
-        for (const object of items) this.store(object);
-        this.resourceVersion = resourceVersion;
+      for (;;) {
+        const listed = this.resourceVersion === '';
+        if (listed) {
+          const { items, resourceVersion } = await listAllPages(this.client, this.path);
+          if (this.abandoned(generation)) return false;
+          this.objects = new Map();
+          for (const object of items) this.store(object);
+          this.resourceVersion = resourceVersion;
+        }
+        const refused = await this.openWatch(generation);
+        if (refused === undefined) return !this.abandoned(generation);
+        // Refused at once: resuming from an expired resourceVersion relists; anything else, and
+        // 410 right after a list, is a failure (back-off, not a loop of lists).
+        if (listed || field(refused, 'statusCode') !== 410) {
+          if (!this.abandoned(generation)) this.failed(refused ?? new Error(`the watch of ${this.path} ended as it started`));
+          return false;
+        }
+        this.resourceVersion = '';
       }
-      const request = await this.client.watch.watch(
-        this.path,
-        { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
-        (type: string, object: KubeObject) => this.onEvent(generation, type, object),
-        (error: unknown) => this.onWatchEnd(generation, error),
-      );
-      // A watch that failed to start has already ended (and abandoned this run).
-      if (this.abandoned(generation)) {
-        request.abort();
-        return false;
-      }
-      this.watchRequest = request;
-      return true;
     } catch (error) {
       // client-node reads credentials (exec plugins, token files) outside its own error handling.
       if (!this.abandoned(generation)) this.failed(error);
       return false;
     }
+  }
+
+  /**
+   * Opens a watch from the current resourceVersion: undefined once it is watching (or abandoned),
+   * else why it was refused. client-node's Watch reports a refusal (an HTTP error, an unreachable
+   * server) through the end callback before it returns; only a watch that started hears its end.
+   */
+  private async openWatch(generation: number): Promise<unknown> {
+    const watch = { started: false, ended: false };
+    let refusal: unknown;
+    const request = await this.client.watch.watch(
+      this.path,
+      { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
+      (type: string, object: KubeObject) => {
+        if (!watch.ended) this.onEvent(generation, type, object);
+      },
+      (error: unknown) => {
+        watch.ended = true;
+        if (watch.started) this.onWatchEnd(generation, error);
+        else refusal = error ?? null;
+      },
+    );
+    watch.started = true;
+    if (this.abandoned(generation)) {
+      request.abort();
+      return undefined;
+    }
+    if (watch.ended) return refusal;
+    this.watchRequest = request;
+    return undefined;
   }
 
   private onEvent(generation: number, type: string, object: KubeObject): void {
@@ -143,7 +172,7 @@ export class ResourceCache {
       return;
     }
     if (type === 'ADDED' || type === 'MODIFIED') this.store(object);
-    else if (type === 'DELETED') this.objects.get(namespaceKey(object))?.delete(nameKey(object));
+    else if (type === 'DELETED') this.forget(object);
     // BOOKMARK, like the others, moves the resourceVersion to resume from.
     this.resourceVersion = str(metadataOf(object).resourceVersion) ?? this.resourceVersion;
   }
@@ -164,6 +193,14 @@ export class ResourceCache {
     let objects = this.objects.get(namespace);
     if (objects === undefined) this.objects.set(namespace, (objects = new Map()));
     objects.set(nameKey(object), object);
+  }
+
+  private forget(object: KubeObject): void {
+    const namespace = namespaceKey(object);
+    const objects = this.objects.get(namespace);
+    objects?.delete(nameKey(object));
+    // Namespaces come and go (preview environments): an empty one is not kept until the next list.
+    if (objects?.size === 0) this.objects.delete(namespace);
   }
 
   private abandoned(generation: number): boolean {

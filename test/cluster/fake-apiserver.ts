@@ -1,8 +1,9 @@
 /**
  * An in-process HTTPS server on 127.0.0.1 that speaks enough of the Kubernetes API for the real
  * @kubernetes/client-node: lists with resourceVersion, `limit` and `continue`; chunked watch
- * streams from a resourceVersion; `410 Gone` (as an ERROR event) for a compacted one; and
- * controls for tests (apply, delete, compact, end watches, go away, come back). It counts every
+ * streams from a resourceVersion; `410 Gone` (as an ERROR event) for a compacted one; bookmarks;
+ * and controls for tests (apply, delete, compact, end watches, bookmark them, refuse the next
+ * watches with an HTTP status, go away, come back). It counts every
  * request so tests can assert that admission makes none.
  */
 import { createServer, type Server } from 'node:https';
@@ -52,6 +53,8 @@ export class FakeApiServer {
   private rv = 100;
   private compactedBelow = 0;
   readonly requests: RequestRecord[] = [];
+  /** Watches of a path to answer with an HTTP status instead, and how many are left. */
+  private readonly refusals = new Map<string, { status: number; count: number }>();
   port = 0;
 
   private constructor(
@@ -138,6 +141,16 @@ export class FakeApiServer {
     this.watchers.clear();
   }
 
+  /** Sends every open watch a BOOKMARK at the current resourceVersion, as for allowWatchBookmarks. */
+  bookmark(): void {
+    for (const watcher of this.watchers) this.send(watcher.response, 'BOOKMARK', { kind: watcher.kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } });
+  }
+
+  /** Answers the next `count` watches of `path` with an HTTP `status` (a Status body) instead of a stream. */
+  refuseWatches(path: string, status: number, count: number): void {
+    this.refusals.set(path, { status, count });
+  }
+
   /** The RBAC permissions the requests so far needed: `group/resource:verb`. */
   permissionsUsed(): Set<string> {
     const used = new Set<string>();
@@ -194,6 +207,11 @@ export class FakeApiServer {
     const target = this.route(url.pathname);
     if (request.headers.authorization !== 'Bearer test-token') return this.status(response, 401, 'Unauthorized');
     if (target === undefined) return this.status(response, 404, `the server could not find the requested resource ${url.pathname}`);
+    const refusal = this.refusals.get(url.pathname);
+    if (watch && refusal !== undefined && refusal.count > 0) {
+      refusal.count--;
+      return this.status(response, refusal.status, `watch refused with ${refusal.status}`);
+    }
     if (watch) return this.watch(target.kind, target.namespace, url, response);
     const all = [...this.objects.values()].filter((o) => this.matches(target.kind, target.namespace, o)).sort((a, b) => this.key(a.kind, a.metadata.namespace, a.metadata.name).localeCompare(this.key(b.kind, b.metadata.namespace, b.metadata.name)));
     const limit = Number(url.searchParams.get('limit') ?? '0');

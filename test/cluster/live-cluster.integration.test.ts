@@ -88,6 +88,44 @@ t.test('watch expiry: a normal end re-watches; a compacted resourceVersion (410)
   t.equal(cluster.networkPoliciesIn('team-a')?.length, 1);
 });
 
+t.test('a bookmark moves where a watch resumes', async (t) => {
+  const { fake } = await setup(t);
+  const path = '/apis/networking.k8s.io/v1/networkpolicies';
+  const lists = () => fake.requests.filter((r) => r.path === path && !r.watch).length;
+  const watches = () => fake.requests.filter((r) => r.path === path && r.watch).length;
+  const [listsBefore, watchesBefore, open] = [lists(), watches(), fake.openWatches];
+  // Changes the policy watch does not see move the resourceVersion past a compaction...
+  fake.apply(namespace('team-b'));
+  fake.compact();
+  fake.apply(namespace('team-c'));
+  // ...and a bookmark, sent on the stream before it ends, tells the watch.
+  fake.bookmark();
+  fake.endWatches();
+  await until(() => watches() > watchesBefore && fake.openWatches === open);
+  t.equal(lists(), listsBefore, 'no relist: the watch resumed from the bookmark');
+});
+
+t.test('a watch refused with HTTP 410 relists; refused again right after the list, the cache fails and retries', async (t) => {
+  const lines: { level: number; resource?: string }[] = [];
+  const { fake } = await setup(t, pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number }) }));
+  const path = '/apis/networking.k8s.io/v1/networkpolicies';
+  const lists = () => fake.requests.filter((r) => r.path === path && !r.watch).length;
+  const states = () => lines.filter((line) => line.resource === 'networkpolicies').map((line) => (line.level >= 40 ? 'unavailable' : 'synced'));
+  const [listsBefore, open] = [lists(), fake.openWatches];
+  t.same(states(), ['synced']);
+
+  fake.refuseWatches(path, 410, 1);
+  fake.endWatches();
+  await until(() => lists() === listsBefore + 1 && fake.openWatches === open);
+  t.same(states(), ['synced'], 'an expired resume relists without becoming unavailable');
+
+  fake.refuseWatches(path, 410, 2);
+  fake.endWatches();
+  await until(() => states().length === 3);
+  t.same(states(), ['synced', 'unavailable', 'synced'], 'refused right after its list: unavailable, then in sync after the back-off');
+  t.equal(lists(), listsBefore + 3, 'the resume relisted once, the retry once more');
+});
+
 t.test('the API server going away and coming back', async (t) => {
   const { fake, cluster, registry } = await setup(t);
   await fake.stop();
