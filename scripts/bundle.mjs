@@ -8,11 +8,14 @@
 // Kubernetes client and bin.js still sets V8's heap growth before the rest loads. The output
 // directory is two levels below the repository, like every dist/<module>/, so the modules that
 // find rules/ and package.json from import.meta.url find them from the bundle too.
+import { isBuiltin } from 'node:module';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
-const BUNDLE_DIR = 'dist/bundle';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BUNDLE_DIR = path.join(ROOT, 'dist/bundle');
 
 const CLIENT_NODE = `${path.sep}node_modules${path.sep}@kubernetes${path.sep}client-node${path.sep}`;
 
@@ -34,7 +37,8 @@ const clientNodeWithoutSideEffects = {
 };
 
 await rm(BUNDLE_DIR, { recursive: true, force: true });
-const result = await esbuild.build({
+const { metafile } = await esbuild.build({
+  absWorkingDir: ROOT,
   entryPoints: { perimeter: 'dist/cli/bin.js' },
   outdir: BUNDLE_DIR,
   bundle: true,
@@ -42,9 +46,27 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // Stack traces map back to the TypeScript under `node --enable-source-maps` (esbuild follows
+  // tsc's maps); without the flag Node never reads them.
+  sourcemap: 'linked',
+  metafile: true,
   logLevel: 'warning',
   plugins: [clientNodeWithoutSideEffects],
   // CommonJS dependencies call require() for Node's built-ins, which ES modules do not have.
   banner: { js: "import { createRequire as perimeterCreateRequire } from 'node:module'; const require = perimeterCreateRequire(import.meta.url);" },
 });
-if (result.errors.length > 0) process.exit(1);
+
+// The bundle must need nothing but Node: a module left outside it would be missing from the
+// image. node-fetch's optional `encoding` is the one exception; it loads it inside a try.
+const OPTIONAL = new Set(['encoding']);
+const outside = new Set();
+for (const output of Object.values(metafile.outputs)) {
+  for (const imported of output.imports) {
+    const name = imported.path.replace(/^node:/, '');
+    if (imported.external && !isBuiltin(name) && !OPTIONAL.has(name)) outside.add(imported.path);
+  }
+}
+if (outside.size > 0) {
+  console.error(`scripts/bundle.mjs: the bundle imports modules it does not contain: ${[...outside].join(', ')}`);
+  process.exit(1);
+}

@@ -4,10 +4,11 @@
  * a fresh process, so its peak RSS is its own.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
+import { EXIT } from '../cli/io.js';
 import type { KubeObject } from '../engine/types.js';
 
 /**
@@ -78,18 +79,30 @@ export async function writeInputs(directory: string, count: number): Promise<{ j
   return { json, yaml, sizes: { json: Buffer.byteLength(jsonText), yaml: Buffer.byteLength(yamlText) } };
 }
 
-/** Runs the bundled `perimeter check -o json FILE`, which reports its own time and peak RSS as it exits. */
-export function runCheck(distDir: string, rulesDir: string, file: string, format: 'json' | 'yaml', objects: number, inputBytes: number): Promise<AuditRun> {
-  return new Promise((resolve, reject) => {
-    const reporter = pathToFileURL(path.join(distDir, 'bench/report-on-exit.js')).href;
-    const child = spawn(process.execPath, ['--import', reporter, path.join(distDir, 'bundle/perimeter.js'), 'check', '--rules', rulesDir, '-o', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', () => {
-      const found = /^bench: (\{.*\})$/m.exec(stderr);
-      if (found?.[1] === undefined) return reject(new Error(`check did not report: ${stderr}`));
-      const report = JSON.parse(found[1]) as { seconds: number; maxRssKiB: number; exitCode: number };
-      resolve({ format, objects, inputMiB: inputBytes / 1024 / 1024, seconds: report.seconds, objectsPerSecond: objects / report.seconds, peakRssMiB: report.maxRssKiB / 1024, exitCode: report.exitCode });
-    });
+/**
+ * Runs the bundled `perimeter check -o json FILE` and reads what it reported as it exited. A run
+ * that wrote to stderr or ended other than allowed or denied is an error, not a timing.
+ */
+export async function runCheck(distDir: string, rulesDir: string, file: string, format: 'json' | 'yaml', objects: number, inputBytes: number): Promise<AuditRun> {
+  const reportFile = `${file}.report.json`;
+  await rm(reportFile, { force: true });
+  const reporter = pathToFileURL(path.join(distDir, 'bench/report-on-exit.js')).href;
+  const child = spawn(process.execPath, ['--import', reporter, path.join(distDir, 'bundle/perimeter.js'), 'check', '--rules', rulesDir, '-o', 'json', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PERIMETER_BENCH_REPORT: reportFile },
   });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => resolve());
+  });
+  let report: { seconds: number; maxRssKiB: number; exitCode: number };
+  try {
+    report = JSON.parse(await readFile(reportFile, 'utf8')) as typeof report;
+  } catch {
+    throw new Error(`check did not report: ${stderr}`);
+  }
+  if (stderr !== '' || (report.exitCode !== EXIT.OK && report.exitCode !== EXIT.DENIED)) throw new Error(`check failed (exit ${report.exitCode}): ${stderr}`);
+  return { format, objects, inputMiB: inputBytes / 1024 / 1024, seconds: report.seconds, objectsPerSecond: objects / report.seconds, peakRssMiB: report.maxRssKiB / 1024, exitCode: report.exitCode };
 }

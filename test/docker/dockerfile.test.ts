@@ -162,8 +162,26 @@ t.test('the stages replayed here give a runtime that serves a review', async (t)
   // over TLS, and readiness waits for that.
   const fake = await FakeApiServer.start(work);
   t.teardown(() => fake.stop());
-  const inCluster = await serve(['--cluster', 'on', '--kubeconfig', await fake.writeKubeconfig()]);
+  const kubeconfig = await fake.writeKubeconfig();
+  const inCluster = await serve(['--cluster', 'on', '--kubeconfig', kubeconfig]);
   await until(async () => (await get(inCluster.url, '/readyz', ca)).status === 200, 15_000);
   t.ok(fake.requests.some((request) => request.watch), 'the caches watch');
   t.equal(await inCluster.stop(), 0);
+
+  // The other commands, each from its own chunks, with no node_modules either.
+  const cli = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['dist/bundle/perimeter.js', ...args], { cwd: app }, (error, stdout, stderr) => {
+        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      });
+    });
+  const audit = await cli(['audit', '--cluster', '--kubeconfig', kubeconfig, '-o', 'json']);
+  t.equal(audit.status, 0, audit.stderr);
+  t.equal((JSON.parse(audit.stdout) as { summary: { objects: number } }).summary.objects, 0, 'audit --cluster lists the (empty) fake API');
+  const checked = await cli(['check', path.resolve('examples/deny-external-ips-bad.yaml')]);
+  t.equal(checked.status, 1, checked.stderr);
+  t.match(checked.stdout, /deny\s+Service ex-external-ips\/capture\s+deny-external-ips/);
+  const explained = await cli(['explain', 'egress-default-deny']);
+  t.equal(explained.status, 0, explained.stderr);
+  t.match(explained.stdout, /egress-default-deny/);
 });
