@@ -43,7 +43,6 @@ export class ResourceCache {
   private everSynced = false;
   private delayMs: number;
   private retry: NodeJS.Timeout | undefined;
-  private stopped = false;
 
   constructor(
     readonly path: string,
@@ -63,10 +62,9 @@ export class ResourceCache {
     return this.everSynced;
   }
 
-  /** Objects of a namespace (or all, without one), or undefined while untrusted. */
-  list(namespace?: string): readonly KubeObject[] | undefined {
+  /** Objects of a namespace ('' for cluster-scoped ones), or undefined while untrusted. */
+  list(namespace: string): readonly KubeObject[] | undefined {
     if (this.current !== 'synced') return undefined;
-    if (namespace === undefined) return [...this.objects.values()].flatMap((objects) => [...objects.values()]);
     return [...(this.objects.get(namespace)?.values() ?? [])];
   }
 
@@ -78,13 +76,12 @@ export class ResourceCache {
 
   /** Starts listing and watching; resolves after the first attempt, successful or not. */
   async start(): Promise<void> {
-    this.stopped = false;
     await this.attempt();
   }
 
   /** Stops watching and retrying. The state stays as it was: stopping is not a failure. */
   stop(): void {
-    this.stopped = true;
+    // Abandons the current run: a list in flight, a watch being opened, events still buffered.
     this.generation++;
     if (this.retry !== undefined) clearTimeout(this.retry);
     this.retry = undefined;
@@ -204,7 +201,7 @@ export class ResourceCache {
   }
 
   private abandoned(generation: number): boolean {
-    return this.stopped || generation !== this.generation;
+    return generation !== this.generation;
   }
 
   private abortWatch(): void {
@@ -217,13 +214,13 @@ export class ResourceCache {
     this.generation++;
     this.abortWatch();
     this.setState('unavailable', error);
-    if (this.stopped || this.retry !== undefined) return;
+    if (this.retry !== undefined) return;
     // Full jitter keeps many replicas from retrying in step after an API server restart.
     const delay = Math.round(this.delayMs * (0.5 + Math.random() / 2));
     this.delayMs = Math.min(this.delayMs * 2, this.backoff.maxMs);
     this.retry = setTimeout(() => {
       this.retry = undefined;
-      if (!this.stopped) void this.attempt();
+      void this.attempt();
     }, delay);
     this.retry.unref();
   }

@@ -35,6 +35,8 @@ interface Watcher {
   kind: string;
   namespace: string | undefined;
   response: ServerResponse;
+  /** Whether the client asked for bookmarks (`allowWatchBookmarks=true`); the API sends them only then. */
+  bookmarks: boolean;
 }
 
 export interface RequestRecord {
@@ -141,9 +143,9 @@ export class FakeApiServer {
     this.watchers.clear();
   }
 
-  /** Sends every open watch a BOOKMARK at the current resourceVersion, as for allowWatchBookmarks. */
+  /** Sends each open watch that asked for bookmarks a BOOKMARK at the current resourceVersion. */
   bookmark(): void {
-    for (const watcher of this.watchers) this.send(watcher.response, 'BOOKMARK', { kind: watcher.kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } });
+    for (const watcher of this.watchers) if (watcher.bookmarks) this.send(watcher.response, 'BOOKMARK', { kind: watcher.kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } });
   }
 
   /** Answers the next `count` watches of `path` with an HTTP `status` (a Status body) instead of a stream. */
@@ -234,7 +236,7 @@ export class FakeApiServer {
       return;
     }
     for (const event of this.events) if (event.rv > from && this.matches(kind, namespace, event.object)) this.send(response, event.type, event.object);
-    const watcher = { kind, namespace, response };
+    const watcher = { kind, namespace, response, bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true' };
     this.watchers.add(watcher);
     response.on('close', () => this.watchers.delete(watcher));
   }
