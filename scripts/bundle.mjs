@@ -28,7 +28,8 @@ const clientNodeWithoutSideEffects = {
   name: 'client-node-without-side-effects',
   setup(build) {
     build.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData === 'resolving') return undefined;
+      // Only imports of client-node and from inside it; the rest resolve once, as usual.
+      if (args.pluginData === 'resolving' || !(args.path.startsWith('@kubernetes/client-node') || args.importer.includes(CLIENT_NODE))) return undefined;
       const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
       if (resolved.errors.length > 0 || !resolved.path.includes(CLIENT_NODE)) return undefined;
       return { ...resolved, sideEffects: false };
@@ -68,5 +69,24 @@ for (const output of Object.values(metafile.outputs)) {
 }
 if (outside.size > 0) {
   console.error(`scripts/bundle.mjs: the bundle imports modules it does not contain: ${[...outside].join(', ')}`);
+  process.exit(1);
+}
+
+// `--cluster off` must not load the Kubernetes client: it may only be reached through a dynamic
+// import. One static import of src/cluster/api.ts on the main path would add it back. Loaded at
+// start: the entry, the program it always imports (bin.ts imports main.ts late, on purpose), and
+// their static imports.
+const loadedAtStart = new Set();
+const entry = path.relative(ROOT, path.join(BUNDLE_DIR, 'perimeter.js'));
+const pending = [entry, ...metafile.outputs[entry].imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path)];
+while (pending.length > 0) {
+  const file = pending.pop();
+  if (loadedAtStart.has(file)) continue;
+  loadedAtStart.add(file);
+  for (const imported of metafile.outputs[file].imports) if (!imported.external && imported.kind === 'import-statement') pending.push(imported.path);
+}
+const clientAtStart = [...loadedAtStart].filter((file) => Object.keys(metafile.outputs[file].inputs).some((input) => input.includes('@kubernetes/client-node')));
+if (clientAtStart.length > 0) {
+  console.error(`scripts/bundle.mjs: the Kubernetes client is loaded at start-up (in ${clientAtStart.join(', ')}); reach it through a dynamic import`);
   process.exit(1);
 }
