@@ -17,7 +17,8 @@ export interface ObjectSourceOptions {
 /** Reads the objects; the options were checked when the flags were read (`objectSource` in main). */
 export async function readObjects(options: ObjectSourceOptions, io: CommandIO): Promise<SourcedObject[]> {
   if (!options.cluster) return readManifests(options.files, io.readStdin);
-  // @kubernetes/client-node costs about 60 MiB of memory to load; only a cluster run pays it.
+  // The Kubernetes client is a chunk of its own in the bundle (connectCluster in server/serve.ts
+  // says what it costs); only a cluster run loads it.
   const [{ createApiClient, loadKubeConfig }, { listClusterObjects }] = await Promise.all([import('../cluster/api.js'), import('../audit/cluster.js')]);
   const client = createApiClient(loadKubeConfig(options.kubeconfig));
   io.stderr(`reading ${client.server}${options.namespace === undefined ? '' : ` namespace ${options.namespace}`}\n`);

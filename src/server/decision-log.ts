@@ -10,7 +10,8 @@
  * like every other and goes where every other goes; a destination that needs pino's per-line
  * metadata (a multistream), or a logger with options that change how lines read (formatters,
  * redaction, a mixin, another message key...), gets the line through the logger instead. The
- * bindings are read when the function is made: a later `setBindings` is not seen.
+ * bindings are read when the function is made: a later `setBindings` is not seen. Serializers
+ * other than pino's own for errors send the line through the logger too; the line end is pino's.
  */
 import pino, { type Logger } from 'pino';
 
@@ -34,19 +35,22 @@ interface LineOptions {
   readonly formatters: { readonly level?: unknown; readonly log?: unknown };
   readonly hooks: { readonly logMethod?: unknown; readonly streamWrite?: unknown };
   readonly stringifiers: Readonly<Record<string, unknown>>;
+  readonly serializers: Readonly<Record<string, unknown>>;
 }
 
 /**
  * Whether the logger writes a line as the fast path below does: pino's own level formatter, epoch
- * time and `msg`, and nothing that rewrites fields or lines (mixin, redaction, a nested key, a
- * message prefix, hooks). `bindings` needs no check: it shaped the bindings string already.
+ * time and `msg`, and nothing that rewrites fields or lines (mixin, redaction, serializers, a
+ * nested key, a message prefix, hooks). `bindings` needs no check: it shaped the bindings string
+ * already.
  */
 function writesPlainLines(logger: Logger): boolean {
   const own = logger as unknown as Record<symbol, unknown>;
-  const { formatters, hooks, stringifiers } = {
+  const { formatters, hooks, stringifiers, serializers } = {
     formatters: own[pino.symbols.formattersSym],
     hooks: own[pino.symbols.hooksSym],
     stringifiers: own[pino.symbols.stringifiersSym] ?? {},
+    serializers: own[pino.symbols.serializersSym] ?? {},
   } as LineOptions;
   const defaults = (PINO_DEFAULTS as unknown as Record<symbol, LineOptions['formatters']>)[pino.symbols.formattersSym]!;
   return (
@@ -59,7 +63,9 @@ function writesPlainLines(logger: Logger): boolean {
     own[MSG_PREFIX_SYM] === undefined &&
     hooks.logMethod === undefined &&
     hooks.streamWrite === undefined &&
-    Object.keys(stringifiers).length === 0
+    Object.keys(stringifiers).length === 0 &&
+    // pino's own error serializer is always there; any other rewrites a field.
+    Object.keys(serializers).every((key) => key === 'err')
   );
 }
 
@@ -72,7 +78,8 @@ export function decisionLog(logger: Logger): DecisionLog {
   // child bindings), as pino keeps them: serialized, each after a comma (or empty). bindings()
   // would leave out pid and hostname.
   const chindings = (logger as unknown as Record<typeof pino.symbols.chindingsSym, string>)[pino.symbols.chindingsSym];
-  const end = `,"msg":${JSON.stringify(DECISION_MESSAGE)}}\n`;
+  // pino's own line end: `}` and a newline, or CRLF with `crlf: true`.
+  const end = `,"msg":${JSON.stringify(DECISION_MESSAGE)}${(logger as unknown as Record<typeof pino.symbols.endSym, string>)[pino.symbols.endSym]}`;
   return (level, fields) => {
     if (!logger.isLevelEnabled(level)) return;
     // The fields are serialized on their own and spliced in, as pino splices the bindings:

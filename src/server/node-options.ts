@@ -10,7 +10,7 @@
  *
  * Old generation grown by 20% over what a full collection left alive (`limitHeapGrowth`, which
  * the executable calls for `serve` before loading the rest of the program, because V8 does not
- * accept this flag in NODE_OPTIONS). V8's own factor lets a small heap grow to several times its
+ * accept this flag in NODE_OPTIONS). V8's own factor lets a small heap grow to about twice its
  * live size before collecting, and with the young generation small, every review promotes a
  * little: the old generation went from 18 MiB alive to 33 MiB before each full collection, RSS
  * 105-110 MiB under load; with 20%, 86-96 MiB. Full collections come more often, and cost about

@@ -62,6 +62,8 @@ t.test('a decision line is the line pino writes for the same fields', async (t) 
     ['a nested key', { nestedKey: 'review' }, undefined],
     ['a message prefix', { msgPrefix: '[webhook] ' }, undefined],
     ['a streamWrite hook', { hooks: { streamWrite: (line) => line.replace('"level"', '"lvl"') } }, undefined],
+    ['a serializer', { serializers: { user: () => 'REDACTED' } }, undefined],
+    ['CRLF line ends', { crlf: true }, undefined],
   ];
   for (const [setup, options, child] of setups) {
     for (const [why, fields] of records) {
