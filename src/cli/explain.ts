@@ -32,7 +32,8 @@ function keyValue(name: string, value: unknown, indent: string, first = indent):
 
 function parametersText(rule: Rule): string {
   const defaults = paramsWithDefaults(rule.check);
-  // The loader refuses parameters the check does not declare, so these are all of them.
+  // The loader refuses parameters the check does not declare (a test shows it for every check),
+  // so these are all of them.
   const names = Object.keys(rule.check.params.properties);
   if (names.length === 0) return 'Parameters: none.';
   const lines = ['Parameters (* differs from the default):'];

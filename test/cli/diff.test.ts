@@ -178,4 +178,11 @@ t.test('diff usage errors', async (t) => {
   const broken = await cli(['diff', '--base', 'no/such/rules', 'examples/no-open-sources-bad.yaml']);
   t.equal(broken.code, 2);
   t.match(broken.stderr, /no\/such\/rules: cannot read the rules directory: no such directory/);
+  // Both broken: the base's problem is reported, though the new directory's fails sooner (read in
+  // parallel, the missing directory would win over a file that has to be read and parsed).
+  const brokenBase = await shippedRulesCopy({}, { 'broken.yaml': 'rules: [unclosed\n' });
+  const both = await cli(['diff', '--base', brokenBase, '--rules', 'no/such/new', 'examples/no-open-sources-bad.yaml']);
+  t.equal(both.code, 2);
+  t.match(both.stderr, /broken\.yaml:\d+:\d+/);
+  t.notMatch(both.stderr, /no\/such\/new/);
 });

@@ -107,6 +107,14 @@ t.test('bad rule files are rejected with file:line:column and what is wrong', as
   for (const [why, text, expected] of rows) t.same(problemsOf(text), expected, why);
 });
 
+t.test('every check refuses a parameter it does not declare', async (t) => {
+  // perimeter explain lists a rule's parameters from its check's schema, relying on this.
+  for (const check of CHECKS) {
+    const problems = problemsOf(rule(`    check: ${check.id}\n    enforcement: deny\n    params:\n      notAParameter: 1\n`));
+    t.match(problems.join('\n'), /^rules\/lb\.yaml:7:7: params\.notAParameter is not a known key/, check.id);
+  }
+});
+
 t.test('problems that span files', async (t) => {
   const a = { file: 'rules/a.yaml', text: 'mode: audit\nrules:\n  - {id: lb, description: d, check: no-open-sources, enforcement: deny}\n' };
   const b = { file: 'rules/b.yaml', text: 'mode: enforce\nrules:\n  - {id: lb, description: d, check: deny-external-ips, enforcement: deny}\n' };
