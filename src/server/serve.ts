@@ -122,6 +122,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const flushLogAtExit = () => logDestination.flushSync();
   process.once('exit', flushLogAtExit);
   const log = pino({ level: options.logLevel, base: { service: 'perimeter' } }, logDestination);
+  const releaseLog = () => {
+    logDestination.close();
+    process.off('exit', flushLogAtExit);
+  };
+  try {
+    return await serve(options, log, releaseLog);
+  } catch (error) {
+    // Bad rules, kubeconfig or certificate, a port in use: nothing was started that outlives this.
+    releaseLog();
+    throw error;
+  }
+}
+
+/** Everything after the log: loads, listens, and returns the server; `releaseLog` when it closes. */
+async function serve(options: ServeOptions, log: pino.Logger, releaseLog: () => void): Promise<RunningServer> {
   const metrics = createMetrics();
   const { client, cluster } = (await connectCluster(options, log, metrics)) ?? {};
   const rules = await LiveRules.load(options.rulesDir, metrics, log, (ruleSet) => void cluster?.watchRules(ruleSet));
@@ -199,8 +214,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         for (const watch of watches) watch.close();
         cluster?.stop();
         await app.close();
-        logDestination.close();
-        process.off('exit', flushLogAtExit);
+        releaseLog();
       })();
       return closing;
     },

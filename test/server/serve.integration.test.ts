@@ -225,3 +225,14 @@ t.test('development certificate: extra names for a local cluster, regenerated on
   });
   t.equal(reply, 200);
 });
+
+t.test('a start-up that fails leaves no exit hook behind', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-failed-start-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const exitHooks = process.listenerCount('exit');
+  // Missing rules, then a certificate file that does not exist.
+  await t.rejects(startServer({ port: 0, host: '127.0.0.1', rulesDir: path.join(dir, 'no-rules'), devCertDir: path.join(dir, 'certs'), logLevel: 'silent', cluster: 'off' }));
+  await t.rejects(startServer({ port: 0, host: '127.0.0.1', rulesDir: 'rules', tlsCert: path.join(dir, 'none.crt'), tlsKey: path.join(dir, 'none.key'), devCertDir: path.join(dir, 'certs'), logLevel: 'silent', cluster: 'off' }));
+  // Each start-up hooks process exit to flush its log; a failed one must take the hook back.
+  t.equal(process.listenerCount('exit'), exitHooks, 'no exit hook left');
+});
