@@ -7,7 +7,7 @@
  * 2. Engine: time per object for each kind, long range lists, unrelated rules.
  * 3. Offline audit: `perimeter check` on 100,000 objects, JSON and YAML.
  * 4. Memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews; and idle and
- *    under load in cluster mode, against an empty API (the floor of what a pod uses).
+ *    under load in cluster mode, against an empty fake API over TLS (the floor of what a pod uses).
  *
  * `npm run bench -- --quick` runs everything shorter (for trying changes); the published
  * figures come from the full run. No timing is asserted: timings belong in reports. The bench
@@ -22,7 +22,7 @@ import { Agent, request } from 'undici';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
 import { fixedRate } from './fixed-rate.js';
-import { startEmptyCluster } from './empty-cluster.js';
+import { FakeApiServer } from './fake-apiserver.js';
 import { load, reviewMix, startPerimeter, startServers, type LoadResult } from './webhook.js';
 
 const quick = process.argv.includes('--quick');
@@ -108,12 +108,12 @@ async function benchWebhook(work: string) {
     const memory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.memoryReviews });
     log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
     // The same in cluster mode, as deployed (`--cluster auto` finds the service account in a pod):
-    // client-node and the caches, against an API with nothing in it.
-    const emptyCluster = await startEmptyCluster(work);
+    // the Kubernetes client and the caches, over TLS, against the tests' fake API with nothing in it.
+    const emptyCluster = await FakeApiServer.start(work);
     try {
-      const clusterMemory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: emptyCluster.kubeconfig });
-      const apiCalls = emptyCluster.requests;
-      log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${apiCalls.list} lists, ${apiCalls.watch} watches)`);
+      const clusterMemory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: await emptyCluster.writeKubeconfig() });
+      const watches = emptyCluster.requests.filter((request) => request.watch).length;
+      log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${emptyCluster.requests.length - watches} lists, ${watches} watches)`);
       return { rows, fixed, memory, clusterMemory, mix: kinds, reviewTypes: requests.length };
     } finally {
       await emptyCluster.stop();
@@ -235,7 +235,7 @@ try {
     table(['input', 'MiB', 'seconds', 'objects/s', 'peak RSS MiB'], audit.map((run) => [run.format === 'json' ? 'JSON List' : 'YAML, multi-document', fixed(run.inputMiB, 1), fixed(run.seconds), fixed(run.objectsPerSecond, 0), fixed(run.peakRssMiB, 0)])),
     '',
     `Memory of perimeter serve (RSS): idle ${fixed(webhook.memory.idleMiB, 1)} MiB; after ${webhook.memory.warmupReviews.toLocaleString('en')} reviews (warm-up) ${fixed(webhook.memory.afterWarmupMiB, 1)} MiB; after ${webhook.memory.reviews.toLocaleString('en')} reviews ${fixed(webhook.memory.afterAllMiB, 1)} MiB (growth after warm-up ${fixed(webhook.memory.afterAllMiB - webhook.memory.afterWarmupMiB, 1)} MiB); peak ${fixed(webhook.memory.peakMiB, 1)} MiB`,
-    `Memory in cluster mode (--cluster on, against an empty API: client-node and the caches, no objects): idle ${fixed(webhook.clusterMemory.idleMiB, 1)} MiB; after ${webhook.clusterMemory.reviews.toLocaleString('en')} reviews ${fixed(webhook.clusterMemory.afterAllMiB, 1)} MiB; peak ${fixed(webhook.clusterMemory.peakMiB, 1)} MiB`,
+    `Memory in cluster mode (--cluster on, against an empty API over TLS: the Kubernetes client and the caches, no objects): idle ${fixed(webhook.clusterMemory.idleMiB, 1)} MiB; after ${webhook.clusterMemory.reviews.toLocaleString('en')} reviews ${fixed(webhook.clusterMemory.afterAllMiB, 1)} MiB; peak ${fixed(webhook.clusterMemory.peakMiB, 1)} MiB`,
   ].join('\n');
   console.log(report);
   const resultsFile = path.join(root, 'bench', quick ? 'results.quick.json' : 'results.json');

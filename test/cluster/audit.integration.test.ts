@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { cli } from '../cli/run.js';
 import { shippedRulesCopy } from '../helpers.js';
-import { FakeApiServer } from './fake-apiserver.js';
+import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
 import { granted } from './rbac.js';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-audit-'));

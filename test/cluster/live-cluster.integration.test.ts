@@ -13,7 +13,7 @@ import { createApiClient, loadKubeConfig } from '../../src/cluster/api.js';
 import { LiveCluster } from '../../src/cluster/live-view.js';
 import { evaluate } from '../../src/engine/evaluate.js';
 import { loadRuleDirectory } from '../../src/rules/load.js';
-import { FakeApiServer } from './fake-apiserver.js';
+import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
 import { until } from '../helpers.js';
 
 const ruleSet = await loadRuleDirectory('rules');

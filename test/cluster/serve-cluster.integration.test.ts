@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startServer } from '../../src/server/serve.js';
 import { loadRecordings } from '../recordings.js';
 import { get, load, post } from '../server/client.js';
-import { FakeApiServer } from './fake-apiserver.js';
+import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
 import { granted } from './rbac.js';
 import { until } from '../helpers.js';
 

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import dockerignoreModule from '@balena/dockerignore';
 import { DockerfileParser, type Copy, type Instruction, type JSONInstruction } from 'dockerfile-ast';
 import dockerfilelint from 'dockerfilelint';
-import { FakeApiServer } from '../cluster/fake-apiserver.js';
+import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
 import { until } from '../helpers.js';
 import { get, post } from '../server/client.js';
 

@@ -3,8 +3,9 @@
  * @kubernetes/client-node: lists with resourceVersion, `limit` and `continue`; chunked watch
  * streams from a resourceVersion; `410 Gone` (as an ERROR event) for a compacted one; bookmarks;
  * and controls for tests (apply, delete, compact, end watches, bookmark them, refuse the next
- * watches with an HTTP status, go away, come back). It counts every
- * request so tests can assert that admission makes none.
+ * watches with an HTTP status, go away, come back). It counts every request so tests can assert
+ * that admission makes none. The tests use it, and so does `npm run bench`, empty, to measure
+ * cluster mode.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,7 +13,7 @@ import type { Socket } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { generateDevelopmentCertificate } from '../../src/server/dev-certificate.js';
+import { generateDevelopmentCertificate } from '../server/dev-certificate.js';
 
 type Obj = { apiVersion?: string; kind: string; metadata: { name: string; namespace?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: unknown };
 
