@@ -1,11 +1,11 @@
 /**
  * An in-process HTTPS server on 127.0.0.1 that speaks enough of the Kubernetes API for the real
  * @kubernetes/client-node: lists with resourceVersion, `limit` and `continue`; chunked watch
- * streams from a resourceVersion; `410 Gone` (as an ERROR event) for a compacted one; bookmarks;
- * and controls for tests (apply, delete, compact, end watches, bookmark them, refuse the next
- * watches with an HTTP status, go away, come back). It counts every request so tests can assert
- * that admission makes none. The tests use it, and so does `npm run bench`, empty, to measure
- * cluster mode.
+ * streams from a resourceVersion, ended after their `timeoutSeconds`; `410 Gone` (as an ERROR
+ * event) for a compacted one; bookmarks; and controls for tests (apply, delete, compact, end
+ * watches, bookmark them, refuse the next watches with an HTTP status, go away, come back). It
+ * counts every request so tests can assert that admission makes none. The tests use it, and so
+ * does `npm run bench`, empty, to measure cluster mode.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -45,6 +45,7 @@ export interface RequestRecord {
   readonly watch: boolean;
   readonly limit?: string;
   readonly continueToken?: string;
+  readonly timeoutSeconds?: string;
 }
 
 export class FakeApiServer {
@@ -206,6 +207,7 @@ export class FakeApiServer {
       watch,
       ...(url.searchParams.has('limit') ? { limit: url.searchParams.get('limit') ?? '' } : {}),
       ...(url.searchParams.has('continue') ? { continueToken: url.searchParams.get('continue') ?? '' } : {}),
+      ...(url.searchParams.has('timeoutSeconds') ? { timeoutSeconds: url.searchParams.get('timeoutSeconds') ?? '' } : {}),
     });
     const target = this.route(url.pathname);
     if (request.headers.authorization !== 'Bearer test-token') return this.status(response, 401, 'Unauthorized');
@@ -239,7 +241,13 @@ export class FakeApiServer {
     for (const event of this.events) if (event.rv > from && this.matches(kind, namespace, event.object)) this.send(response, event.type, event.object);
     const watcher = { kind, namespace, response, bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true' };
     this.watchers.add(watcher);
-    response.on('close', () => this.watchers.delete(watcher));
+    // As kube-apiserver does, the watch ends normally after the timeoutSeconds it was sent.
+    const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? '0');
+    const timeout = timeoutSeconds > 0 ? setTimeout(() => response.end(), timeoutSeconds * 1000).unref() : undefined;
+    response.on('close', () => {
+      clearTimeout(timeout);
+      this.watchers.delete(watcher);
+    });
   }
 
   private status(response: ServerResponse, code: number, message: string): void {

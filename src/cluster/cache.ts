@@ -9,6 +9,15 @@
  * exponential back-off. The state says whether the copy can be trusted: `synced` after a
  * successful list and watch, `unavailable` from an error until the next success.
  *
+ * A watch can also fail without saying so, and each way gets a bound (client-go's reflector does
+ * the same):
+ * - Every watch asks the server to end it after a random 5 to 10 minutes (`timeoutSeconds`), and
+ *   one still open well past that is taken for a dead connection (a NAT or proxy that dropped it
+ *   without a reset), so the copy cannot stay silently stale.
+ * - The server must answer a watch request in time; one left without an answer fails.
+ * - Watches that end normally as soon as they open, with nothing delivered (a proxy that cuts
+ *   long requests), resume after a growing delay instead of in a tight loop against the API.
+ *
  * Why not client-node's ListWatch, which does the same: it imports client-node's serializer and
  * with it every generated model, 4 MiB of heap in a server whose budget is 100 MB under load
  * (README, Performance). What it did is kept here: the same resumes, relists and store.
@@ -26,6 +35,28 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 
+/** The bounds on a watch that fails without saying so. */
+export interface WatchTiming {
+  /** The `timeoutSeconds` a watch is sent: the server ends it after that long. */
+  readonly timeoutSeconds: () => number;
+  /** How long past its `timeoutSeconds` a watch may stay open before it is taken for dead. */
+  readonly deadAfterMs: number;
+  /** How long the API server has to answer a watch request (its headers). */
+  readonly answerMs: number;
+  /** A watch that ends normally sooner than this, having delivered nothing, ended as it opened. */
+  readonly shortWatchMs: number;
+}
+
+export const DEFAULT_WATCH_TIMING: WatchTiming = {
+  // client-go's: 5 minutes times 1 to 2, so that the watches of many replicas do not end in step.
+  timeoutSeconds: () => Math.floor(300 * (1 + Math.random())),
+  deadAfterMs: 30_000,
+  // client-node's own request timeout, which its Watch sets up and then overrides with no limit.
+  answerMs: 30_000,
+  // client-go's "very short watch".
+  shortWatchMs: 1_000,
+};
+
 export interface CacheEvents {
   /** The state changed; `error` is the reason when it became unavailable. */
   onStateChange?(cache: ResourceCache, state: CacheState, error?: unknown): void;
@@ -37,6 +68,11 @@ export class ResourceCache {
   /** Where a watch resumes; empty when the next step must be a list. */
   private resourceVersion = '';
   private watchRequest: AbortController | undefined;
+  /** Fires when the open watch has outlived its `timeoutSeconds` by `deadAfterMs`. */
+  private watchDeadline: NodeJS.Timeout | undefined;
+  /** Watches in a row that ended as they opened (see WatchTiming.shortWatchMs). */
+  private shortWatches = 0;
+  private resume: NodeJS.Timeout | undefined;
   /** Which run is current: a list or watch of an abandoned run changes nothing. */
   private generation = 0;
   private current: CacheState = 'starting';
@@ -49,6 +85,7 @@ export class ResourceCache {
     private readonly client: ApiClient,
     private readonly events: CacheEvents = {},
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly timing: WatchTiming = DEFAULT_WATCH_TIMING,
   ) {
     this.delayMs = backoff.initialMs;
   }
@@ -85,6 +122,8 @@ export class ResourceCache {
     this.generation++;
     if (this.retry !== undefined) clearTimeout(this.retry);
     this.retry = undefined;
+    if (this.resume !== undefined) clearTimeout(this.resume);
+    this.resume = undefined;
     this.abortWatch();
   }
 
@@ -135,29 +174,49 @@ export class ResourceCache {
    * Opens a watch from the current resourceVersion: undefined once it is watching (or abandoned),
    * else why it was refused. client-node's Watch reports a refusal (an HTTP error, an unreachable
    * server) through the end callback before it returns; only a watch that started hears its end.
+   * A request the server leaves unanswered fails the run when `answerMs` is up; the request itself
+   * cannot be aborted before client-node returns it, and is aborted then.
    */
   private async openWatch(generation: number): Promise<unknown> {
-    const watch = { started: false, ended: false };
+    const watch = { started: false, ended: false, delivered: false, openedAt: 0 };
     let refusal: unknown;
-    const request = await this.client.watch.watch(
-      this.path,
-      { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
-      (type: string, object: KubeObject) => {
-        if (!watch.ended) this.onEvent(generation, type, object);
-      },
-      (error: unknown) => {
-        watch.ended = true;
-        if (watch.started) this.onWatchEnd(generation, error);
-        else refusal = error ?? null;
-      },
-    );
+    const timeoutSeconds = this.timing.timeoutSeconds();
+    const unanswered = setTimeout(() => {
+      if (!this.abandoned(generation)) this.failed(new Error(`the API server did not answer the watch of ${this.path} within ${this.timing.answerMs / 1000} s`));
+    }, this.timing.answerMs);
+    unanswered.unref();
+    let request: AbortController;
+    try {
+      request = await this.client.watch.watch(
+        this.path,
+        { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+        (type: string, object: KubeObject) => {
+          if (watch.ended) return;
+          watch.delivered = true;
+          this.onEvent(generation, type, object);
+        },
+        (error: unknown) => {
+          watch.ended = true;
+          if (watch.started) this.onWatchEnd(generation, error, watch.delivered || Date.now() - watch.openedAt >= this.timing.shortWatchMs);
+          else refusal = error ?? null;
+        },
+      );
+    } finally {
+      clearTimeout(unanswered);
+    }
     watch.started = true;
+    watch.openedAt = Date.now();
     if (this.abandoned(generation)) {
       request.abort();
       return undefined;
     }
     if (watch.ended) return refusal;
     this.watchRequest = request;
+    // The server ends the watch after timeoutSeconds; open well past that, nothing is listening.
+    this.watchDeadline = setTimeout(() => {
+      if (!this.abandoned(generation)) this.failed(new Error(`the watch of ${this.path} is still open ${timeoutSeconds} s after it began, though it asked the server to end it then; the connection is taken for dead`));
+    }, timeoutSeconds * 1000 + this.timing.deadAfterMs);
+    this.watchDeadline.unref();
     return undefined;
   }
 
@@ -174,15 +233,27 @@ export class ResourceCache {
     this.resourceVersion = str(metadataOf(object).resourceVersion) ?? this.resourceVersion;
   }
 
-  private onWatchEnd(generation: number, error: unknown): void {
+  /** `lasted`: the watch delivered something or stayed open at least `shortWatchMs`. */
+  private onWatchEnd(generation: number, error: unknown, lasted: boolean): void {
     if (this.abandoned(generation)) return;
-    this.watchRequest = undefined;
+    this.clearWatch();
     if (error !== null && error !== undefined) {
       if (field(error, 'statusCode') !== 410) return this.failed(error);
       this.resourceVersion = '';
     }
-    // Still trusted while it resumes or relists, as before the end.
-    void this.listAndWatch(generation);
+    this.shortWatches = lasted ? 0 : this.shortWatches + 1;
+    // Still trusted while it resumes or relists, as before the end. A watch that ended as it
+    // opened resumes at once the first time; in a row, after the back-off's growing delay.
+    if (this.shortWatches < 2) {
+      void this.listAndWatch(generation);
+      return;
+    }
+    const delay = this.jittered(Math.min(this.backoff.initialMs * 2 ** (this.shortWatches - 2), this.backoff.maxMs));
+    this.resume = setTimeout(() => {
+      this.resume = undefined;
+      if (!this.abandoned(generation)) void this.listAndWatch(generation);
+    }, delay);
+    this.resume.unref();
   }
 
   private store(object: KubeObject): void {
@@ -206,7 +277,18 @@ export class ResourceCache {
 
   private abortWatch(): void {
     this.watchRequest?.abort();
+    this.clearWatch();
+  }
+
+  private clearWatch(): void {
     this.watchRequest = undefined;
+    if (this.watchDeadline !== undefined) clearTimeout(this.watchDeadline);
+    this.watchDeadline = undefined;
+  }
+
+  /** Full jitter keeps many replicas from retrying in step after an API server restart. */
+  private jittered(delayMs: number): number {
+    return Math.round(delayMs * (0.5 + Math.random() / 2));
   }
 
   /** Abandons the current run, marks the copy untrusted and schedules a fresh start. */
@@ -215,8 +297,7 @@ export class ResourceCache {
     this.abortWatch();
     this.setState('unavailable', error);
     if (this.retry !== undefined) return;
-    // Full jitter keeps many replicas from retrying in step after an API server restart.
-    const delay = Math.round(this.delayMs * (0.5 + Math.random() / 2));
+    const delay = this.jittered(this.delayMs);
     this.delayMs = Math.min(this.delayMs * 2, this.backoff.maxMs);
     this.retry = setTimeout(() => {
       this.retry = undefined;

@@ -1,18 +1,34 @@
 /**
  * ResourceCache against a scripted client, for what the fake API server cannot stage: events that
- * arrive after their watch ended, and a watch refused before client-node's watch() returns.
+ * arrive after their watch ended, a watch refused before client-node's watch() returns, a watch
+ * request never answered, a connection that dies without a word, watches cut as they open.
  */
 import t from 'tap';
 import type { ApiClient } from '../../src/cluster/api.js';
-import { ResourceCache } from '../../src/cluster/cache.js';
+import { ResourceCache, type WatchTiming } from '../../src/cluster/cache.js';
 import type { KubeObject } from '../../src/engine/types.js';
+import { until } from '../helpers.js';
 
 type OnEvent = (type: string, object: KubeObject) => void;
 type OnEnd = (error: unknown) => void;
 
-/** A client whose list answers `items` and whose watches are handed to the test to drive. */
-function scriptedClient(items: KubeObject[], refuseFirstWatch?: unknown) {
-  const watches: { onEvent: OnEvent; onEnd: OnEnd; resourceVersion: unknown }[] = [];
+interface ScriptedWatch {
+  onEvent: OnEvent;
+  onEnd: OnEnd;
+  resourceVersion: unknown;
+  timeoutSeconds: unknown;
+  /** What watch() returned to the cache. */
+  request: AbortController;
+}
+
+/**
+ * A client whose list answers `items` and whose watches are handed to the test to drive. With
+ * `holdFirstWatch`, the first watch() returns only when the test calls `answer`.
+ */
+function scriptedClient(items: KubeObject[], options: { refuseFirstWatch?: unknown; holdFirstWatch?: boolean } = {}) {
+  const { refuseFirstWatch } = options;
+  const watches: ScriptedWatch[] = [];
+  let answer: (() => void) | undefined;
   let lists = 0;
   const client = {
     server: 'https://scripted',
@@ -22,19 +38,25 @@ function scriptedClient(items: KubeObject[], refuseFirstWatch?: unknown) {
     },
     watch: {
       watch: async (_path: string, query: Record<string, unknown>, onEvent: OnEvent, onEnd: OnEnd) => {
+        const first = watches.length === 0;
+        const request = new AbortController();
+        watches.push({ onEvent, onEnd, resourceVersion: query.resourceVersion, timeoutSeconds: query.timeoutSeconds, request });
         // client-node reports a refused watch through the end callback before it returns.
-        if (refuseFirstWatch !== undefined && watches.length === 0) {
-          watches.push({ onEvent, onEnd, resourceVersion: query.resourceVersion });
-          onEnd(refuseFirstWatch);
-          return new AbortController();
-        }
-        watches.push({ onEvent, onEnd, resourceVersion: query.resourceVersion });
-        return new AbortController();
+        if (refuseFirstWatch !== undefined && first) onEnd(refuseFirstWatch);
+        if (options.holdFirstWatch === true && first) await new Promise<void>((resolve) => (answer = resolve));
+        return request;
       },
     },
   };
-  return { client: client as unknown as ApiClient, watches, lists: () => lists };
+  return { client: client as unknown as ApiClient, watches, lists: () => lists, answer: () => answer?.() };
 }
+
+const PATH = '/apis/networking.k8s.io/v1/networkpolicies';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+/** Bounds far away, for tests about one of them. */
+const LONG: WatchTiming = { timeoutSeconds: () => 600, deadAfterMs: 60_000, answerMs: 60_000, shortWatchMs: 60_000 };
+const NO_RETRY = { initialMs: 60_000, maxMs: 60_000 };
 
 const policy = (name: string, resourceVersion: string): KubeObject => ({ metadata: { name, namespace: 'team-a', resourceVersion } });
 
@@ -61,12 +83,87 @@ t.test('events of a watch that has ended change nothing; the resumed watch carri
 t.test('a watch refused before watch() returns is a failure, not a sync', async (t) => {
   const refusal = Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
   const states: string[] = [];
-  const { client, lists } = scriptedClient([policy('a', '5')], refusal);
+  const { client, lists } = scriptedClient([policy('a', '5')], { refuseFirstWatch: refusal });
   const cache = new ResourceCache('/apis/networking.k8s.io/v1/networkpolicies', client, { onStateChange: (_cache, state) => states.push(state) }, { initialMs: 10_000, maxMs: 10_000 });
   await cache.start();
   t.equal(cache.state, 'unavailable');
   t.notOk(cache.hasSynced);
   t.same(states, ['unavailable'], 'never reported synced');
   t.equal(lists(), 1, 'no relist loop: the retry waits for the back-off');
+  cache.stop();
+});
+
+t.test('every watch asks the server to end it after 5 to 10 minutes', async (t) => {
+  const { client, watches } = scriptedClient([policy('a', '5')]);
+  const cache = new ResourceCache(PATH, client);
+  await cache.start();
+  watches[0]!.onEnd(null);
+  await tick();
+  t.equal(watches.length, 2);
+  for (const watch of watches) t.ok(typeof watch.timeoutSeconds === 'number' && watch.timeoutSeconds >= 300 && watch.timeoutSeconds < 600, `timeoutSeconds ${String(watch.timeoutSeconds)}`);
+  cache.stop();
+});
+
+t.test('a watch still open well past its timeoutSeconds is taken for dead, and the cache starts over', async (t) => {
+  const states: string[] = [];
+  const { client, watches, lists } = scriptedClient([policy('a', '5')]);
+  const timing: WatchTiming = { ...LONG, timeoutSeconds: () => 0, deadAfterMs: 30 };
+  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state, error) => states.push(`${state}${error instanceof Error ? `: ${error.message}` : ''}`) }, { initialMs: 40, maxMs: 40 }, timing);
+  await cache.start();
+  t.same(states, ['synced']);
+  await until(() => states.length === 3);
+  t.match(states[1], /^unavailable: the watch of \/apis\/networking.k8s.io\/v1\/networkpolicies is still open 0 s after it began/);
+  t.ok(watches[0]!.request.signal.aborted, 'the silent watch is aborted');
+  t.equal(states[2], 'synced', 'after the back-off, in sync again');
+  t.equal(lists(), 2, 'by a full relist: what was missed while it was silent is unknown');
+  cache.stop();
+});
+
+t.test('a watch the server never answers fails the start; its late answer is aborted', async (t) => {
+  const { client, watches, answer } = scriptedClient([policy('a', '5')], { holdFirstWatch: true });
+  const cache = new ResourceCache(PATH, client, {}, NO_RETRY, { ...LONG, answerMs: 30 });
+  const started = cache.start();
+  await until(() => cache.state === 'unavailable');
+  t.notOk(cache.hasSynced, 'never reported synced');
+  answer();
+  await started;
+  t.ok(watches[0]!.request.signal.aborted, 'the answer that came too late is aborted');
+  t.equal(cache.state, 'unavailable');
+  cache.stop();
+});
+
+t.test('watches that end as they open resume at once, then after a growing delay', async (t) => {
+  const { client, watches, lists } = scriptedClient([policy('a', '5')]);
+  const cache = new ResourceCache(PATH, client, {}, { initialMs: 80, maxMs: 80 }, { ...LONG, shortWatchMs: 60_000 });
+  await cache.start();
+  watches[0]!.onEnd(null);
+  await tick();
+  t.equal(watches.length, 2, 'the first resumes at once');
+  watches[1]!.onEnd(null);
+  await tick();
+  t.equal(watches.length, 2, 'the second in a row waits');
+  await until(() => watches.length === 3);
+  t.pass('and then resumes');
+  // A watch that delivered something lasted, whatever its time: the next end resumes at once.
+  watches[2]!.onEvent('ADDED', policy('b', '11'));
+  watches[2]!.onEnd(null);
+  await tick();
+  t.equal(watches.length, 4, 'after a watch that delivered, at once again');
+  t.equal(watches[3]!.resourceVersion, '11');
+  t.equal(cache.state, 'synced', 'in sync throughout: nothing failed');
+  t.equal(lists(), 1, 'resumed, never relisted');
+  cache.stop();
+});
+
+t.test('a watch that stays open long enough counts as lasting, events or not', async (t) => {
+  const { client, watches } = scriptedClient([policy('a', '5')]);
+  const cache = new ResourceCache(PATH, client, {}, { initialMs: 60_000, maxMs: 60_000 }, { ...LONG, shortWatchMs: 20 });
+  await cache.start();
+  for (let i = 0; i < 3; i++) {
+    await sleep(40);
+    watches[i]!.onEnd(null);
+    await tick();
+    t.equal(watches.length, i + 2, `end ${i + 1} resumes at once`);
+  }
   cache.stop();
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApiClient, loadKubeConfig } from '../../src/cluster/api.js';
+import { DEFAULT_WATCH_TIMING, ResourceCache } from '../../src/cluster/cache.js';
 import { LiveCluster } from '../../src/cluster/live-view.js';
 import { evaluate } from '../../src/engine/evaluate.js';
 import { loadRuleDirectory } from '../../src/rules/load.js';
@@ -86,6 +87,31 @@ t.test('watch expiry: a normal end re-watches; a compacted resourceVersion (410)
   await until(() => lists() > listsBefore && cluster.networkPoliciesIn('team-b')?.length === 1);
   t.pass('410 Gone made the cache relist, and it holds what changed meanwhile');
   t.equal(cluster.networkPoliciesIn('team-a')?.length, 1);
+});
+
+t.test('the server ends each watch after the timeoutSeconds it was sent; the cache resumes, in sync', async (t) => {
+  const { fake } = await setup(t);
+  const path = '/apis/networking.k8s.io/v1/networkpolicies';
+  t.ok(fake.requests.filter((r) => r.path === path && r.watch).every((r) => Number(r.timeoutSeconds) >= 300 && Number(r.timeoutSeconds) < 600), 'the served caches ask for 5 to 10 minutes');
+  const states: string[] = [];
+  const cache = new ResourceCache(
+    path,
+    createApiClient(loadKubeConfig(await fake.writeKubeconfig())),
+    { onStateChange: (_cache, state) => states.push(state) },
+    { initialMs: 50, maxMs: 200 },
+    { ...DEFAULT_WATCH_TIMING, timeoutSeconds: () => 1 },
+  );
+  t.teardown(() => cache.stop());
+  const ours = () => fake.requests.filter((r) => r.path === path && r.watch && r.timeoutSeconds === '1').length;
+  const lists = () => fake.requests.filter((r) => r.path === path && !r.watch).length;
+  await cache.start();
+  const listsBefore = lists();
+  await until(() => ours() >= 3);
+  t.equal(lists(), listsBefore, 'each end resumed from where the last watch stopped, without a list');
+  t.same(states, ['synced'], 'in sync throughout');
+  fake.apply(defaultDeny('team-a', 'second'));
+  await until(() => cache.list('team-a')?.length === 2);
+  t.pass('a change after the renewals is seen');
 });
 
 t.test('a bookmark moves where a watch resumes', async (t) => {
