@@ -133,9 +133,12 @@ export class FakeApiServer {
     this.publish({ rv: ++this.rv, kind, type: 'DELETED', object: { ...object, metadata: { ...object.metadata, resourceVersion: String(this.rv) } } });
   }
 
-  /** Forgets history: a watch from any resourceVersion seen so far gets 410 Gone. */
+  /**
+   * Forgets history: a watch from any resourceVersion before the current one gets 410 Gone. From
+   * the current one, which a list made now returns, it is served, as kube-apiserver serves it.
+   */
   compact(): void {
-    this.compactedBelow = this.rv + 1;
+    this.compactedBelow = this.rv;
     this.events.length = 0;
   }
 
@@ -243,7 +246,13 @@ export class FakeApiServer {
     this.watchers.add(watcher);
     // As kube-apiserver does, the watch ends normally after the timeoutSeconds it was sent.
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? '0');
-    const timeout = timeoutSeconds > 0 ? setTimeout(() => response.end(), timeoutSeconds * 1000).unref() : undefined;
+    const timeout =
+      timeoutSeconds > 0
+        ? setTimeout(() => {
+            this.watchers.delete(watcher);
+            response.end();
+          }, timeoutSeconds * 1000).unref()
+        : undefined;
     response.on('close', () => {
       clearTimeout(timeout);
       this.watchers.delete(watcher);

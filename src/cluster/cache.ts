@@ -9,14 +9,18 @@
  * exponential back-off. The state says whether the copy can be trusted: `synced` after a
  * successful list and watch, `unavailable` from an error until the next success.
  *
- * A watch can also fail without saying so, and each way gets a bound (client-go's reflector does
- * the same):
- * - Every watch asks the server to end it after a random 5 to 10 minutes (`timeoutSeconds`), and
- *   one still open well past that is taken for a dead connection (a NAT or proxy that dropped it
- *   without a reset), so the copy cannot stay silently stale.
- * - The server must answer a watch request in time; one left without an answer fails.
+ * A watch can also fail without saying so, and each way gets a bound:
+ * - Every watch asks the server to end it after a random 5 to 10 minutes (`timeoutSeconds`, as
+ *   client-go's reflector does), and one still open 30 s past that is taken for a dead connection
+ *   (a NAT or proxy that dropped it without a reset), so the copy cannot stay silently stale.
+ * - The server must answer a watch request in time; one left without an answer fails the run
+ *   (the request itself cannot be cancelled before client-node returns it; see openWatch).
  * - Watches that end normally as soon as they open, with nothing delivered (a proxy that cuts
- *   long requests), resume after a growing delay instead of in a tight loop against the API.
+ *   long requests; client-go's "very short watch"), resume after a growing delay instead of in a
+ *   tight loop against the API. client-go relists instead; a resume replays what was missed, or
+ *   is told 410 Gone and relists. Meanwhile the copy stays in sync as far as it has been told.
+ * - A watch expired (410 Gone) right after the list it followed, as an ERROR event as well as
+ *   the watch's HTTP status, is a failure with back-off, not a loop of lists.
  *
  * Why not client-node's ListWatch, which does the same: it imports client-node's serializer and
  * with it every generated model, 4 MiB of heap in a server whose budget is 100 MB under load
@@ -135,6 +139,7 @@ export class ResourceCache {
     const generation = ++this.generation;
     this.abortWatch();
     this.resourceVersion = '';
+    this.shortWatches = 0;
     if (!(await this.listAndWatch(generation))) return;
     this.delayMs = this.backoff.initialMs;
     this.everSynced = true;
@@ -153,7 +158,7 @@ export class ResourceCache {
           for (const object of items) this.store(object);
           this.resourceVersion = resourceVersion;
         }
-        const refused = await this.openWatch(generation);
+        const refused = await this.openWatch(generation, listed);
         if (refused === undefined) return !this.abandoned(generation);
         // Refused at once: resuming from an expired resourceVersion relists; anything else, and
         // 410 right after a list, is a failure (back-off, not a loop of lists).
@@ -174,10 +179,12 @@ export class ResourceCache {
    * Opens a watch from the current resourceVersion: undefined once it is watching (or abandoned),
    * else why it was refused. client-node's Watch reports a refusal (an HTTP error, an unreachable
    * server) through the end callback before it returns; only a watch that started hears its end.
-   * A request the server leaves unanswered fails the run when `answerMs` is up; the request itself
-   * cannot be aborted before client-node returns it, and is aborted then.
+   * A request the server leaves unanswered fails the run when `answerMs` is up. The request itself
+   * cannot be aborted before client-node returns it (and is aborted if it ever does): until then
+   * it holds its connection. node-fetch's own `timeout` would not help: it rejects, but removes
+   * the abort listener first, and the connection stays open.
    */
-  private async openWatch(generation: number): Promise<unknown> {
+  private async openWatch(generation: number, afterList: boolean): Promise<unknown> {
     const watch = { started: false, ended: false, delivered: false, openedAt: 0 };
     let refusal: unknown;
     const timeoutSeconds = this.timing.timeoutSeconds();
@@ -192,13 +199,14 @@ export class ResourceCache {
         { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
         (type: string, object: KubeObject) => {
           if (watch.ended) return;
-          watch.delivered = true;
+          // An ERROR (a Status, 410 Gone) delivers nothing to keep.
+          if (type !== 'ERROR') watch.delivered = true;
           this.onEvent(generation, type, object);
         },
         (error: unknown) => {
           watch.ended = true;
-          if (watch.started) this.onWatchEnd(generation, error, watch.delivered || Date.now() - watch.openedAt >= this.timing.shortWatchMs);
-          else refusal = error ?? null;
+          if (!watch.started) refusal = error ?? null;
+          else this.onWatchEnd(generation, error, { afterList: afterList && !watch.delivered, lasted: watch.delivered || Date.now() - watch.openedAt >= this.timing.shortWatchMs });
         },
       );
     } finally {
@@ -233,15 +241,21 @@ export class ResourceCache {
     this.resourceVersion = str(metadataOf(object).resourceVersion) ?? this.resourceVersion;
   }
 
-  /** `lasted`: the watch delivered something or stayed open at least `shortWatchMs`. */
-  private onWatchEnd(generation: number, error: unknown, lasted: boolean): void {
+  /**
+   * `afterList`: the watch began at a list's resourceVersion and delivered nothing since; `lasted`:
+   * it delivered something or stayed open at least `shortWatchMs`.
+   */
+  private onWatchEnd(generation: number, error: unknown, watch: { afterList: boolean; lasted: boolean }): void {
     if (this.abandoned(generation)) return;
     this.clearWatch();
     if (error !== null && error !== undefined) {
       if (field(error, 'statusCode') !== 410) return this.failed(error);
       this.resourceVersion = '';
     }
-    this.shortWatches = lasted ? 0 : this.shortWatches + 1;
+    // Expired at once (410, as the status or an ERROR event, which clears the resourceVersion):
+    // after a list, relisting at once would only loop.
+    if (this.resourceVersion === '' && watch.afterList) return this.failed(new Error(`the watch of ${this.path} was expired (410 Gone) right after its list`));
+    this.shortWatches = watch.lasted ? 0 : this.shortWatches + 1;
     // Still trusted while it resumes or relists, as before the end. A watch that ended as it
     // opened resumes at once the first time; in a row, after the back-off's growing delay.
     if (this.shortWatches < 2) {

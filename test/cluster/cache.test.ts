@@ -132,9 +132,11 @@ t.test('a watch the server never answers fails the start; its late answer is abo
   cache.stop();
 });
 
-t.test('watches that end as they open resume at once, then after a growing delay', async (t) => {
+t.test('watches that end as they open resume at once, then after a delay', async (t) => {
   const { client, watches, lists } = scriptedClient([policy('a', '5')]);
-  const cache = new ResourceCache(PATH, client, {}, { initialMs: 80, maxMs: 80 }, { ...LONG, shortWatchMs: 60_000 });
+  // The delay is 200 to 400 ms (jitter): long enough that a stalled machine does not pass it
+  // between the end and the check below.
+  const cache = new ResourceCache(PATH, client, {}, { initialMs: 400, maxMs: 400 }, { ...LONG, shortWatchMs: 60_000 });
   await cache.start();
   watches[0]!.onEnd(null);
   await tick();
@@ -165,5 +167,51 @@ t.test('a watch that stays open long enough counts as lasting, events or not', a
     await tick();
     t.equal(watches.length, i + 2, `end ${i + 1} resumes at once`);
   }
+  cache.stop();
+});
+
+t.test('a watch expired (ERROR 410) right after its list is a failure with back-off; after a resume, a relist', async (t) => {
+  const states: string[] = [];
+  const { client, watches, lists } = scriptedClient([policy('a', '5')]);
+  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY, LONG);
+  await cache.start();
+  const expired = { kind: 'Status', code: 410, reason: 'Expired' } as unknown as KubeObject;
+  // After a resume: the history moved on, so a relist, in sync throughout.
+  watches[0]!.onEvent('ADDED', policy('b', '11'));
+  watches[0]!.onEnd(null);
+  await tick();
+  watches[1]!.onEvent('ERROR', expired);
+  watches[1]!.onEnd(null);
+  await until(() => watches.length === 3);
+  t.equal(lists(), 2, 'relisted once');
+  t.same(states, ['synced']);
+  // Right after that list: relisting again at once would loop against the API server.
+  watches[2]!.onEvent('ERROR', expired);
+  watches[2]!.onEnd(null);
+  await tick();
+  t.same(states, ['synced', 'unavailable'], 'a failure');
+  t.equal(lists(), 2, 'no relist until the back-off');
+  cache.stop();
+});
+
+t.test('the bounds of a watch that answered and ended are cleared', async (t) => {
+  const states: string[] = [];
+  const { client, watches } = scriptedClient([policy('a', '5')]);
+  // The first watch would be taken for dead after 60 ms, the rest after 10 minutes; the answer
+  // is due within 60 ms.
+  const timeouts = [0];
+  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY, {
+    ...LONG,
+    timeoutSeconds: () => timeouts.shift() ?? 600,
+    deadAfterMs: 60,
+    answerMs: 60,
+  });
+  await cache.start();
+  watches[0]!.onEvent('ADDED', policy('b', '11'));
+  watches[0]!.onEnd(null);
+  await tick();
+  t.equal(watches.length, 2, 'resumed');
+  await sleep(200);
+  t.same(states, ['synced'], 'neither the ended watch’s deadline nor an answered request’s limit fired');
   cache.stop();
 });

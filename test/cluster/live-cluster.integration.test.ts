@@ -99,10 +99,11 @@ t.test('the server ends each watch after the timeoutSeconds it was sent; the cac
     createApiClient(loadKubeConfig(await fake.writeKubeconfig())),
     { onStateChange: (_cache, state) => states.push(state) },
     { initialMs: 50, maxMs: 200 },
-    { ...DEFAULT_WATCH_TIMING, timeoutSeconds: () => 1 },
+    // 2 s: past shortWatchMs (1 s), so each renewal counts as a watch that lasted.
+    { ...DEFAULT_WATCH_TIMING, timeoutSeconds: () => 2 },
   );
   t.teardown(() => cache.stop());
-  const ours = () => fake.requests.filter((r) => r.path === path && r.watch && r.timeoutSeconds === '1').length;
+  const ours = () => fake.requests.filter((r) => r.path === path && r.watch && r.timeoutSeconds === '2').length;
   const lists = () => fake.requests.filter((r) => r.path === path && !r.watch).length;
   await cache.start();
   const listsBefore = lists();
