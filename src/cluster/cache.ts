@@ -81,7 +81,8 @@ export class ResourceCache {
   private generation = 0;
   private current: CacheState = 'starting';
   private everSynced = false;
-  private delayMs: number;
+  /** Failures since the last successful start: how long the next retry waits. */
+  private failures = 0;
   private retry: NodeJS.Timeout | undefined;
 
   constructor(
@@ -90,9 +91,7 @@ export class ResourceCache {
     private readonly events: CacheEvents = {},
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
     private readonly timing: WatchTiming = DEFAULT_WATCH_TIMING,
-  ) {
-    this.delayMs = backoff.initialMs;
-  }
+  ) {}
 
   get state(): CacheState {
     return this.current;
@@ -141,7 +140,7 @@ export class ResourceCache {
     this.resourceVersion = '';
     this.shortWatches = 0;
     if (!(await this.listAndWatch(generation))) return;
-    this.delayMs = this.backoff.initialMs;
+    this.failures = 0;
     this.everSynced = true;
     this.setState('synced');
   }
@@ -262,7 +261,7 @@ export class ResourceCache {
       void this.listAndWatch(generation);
       return;
     }
-    const delay = this.jittered(Math.min(this.backoff.initialMs * 2 ** (this.shortWatches - 2), this.backoff.maxMs));
+    const delay = this.backoffDelay(this.shortWatches - 2);
     this.resume = setTimeout(() => {
       this.resume = undefined;
       if (!this.abandoned(generation)) void this.listAndWatch(generation);
@@ -300,9 +299,13 @@ export class ResourceCache {
     this.watchDeadline = undefined;
   }
 
-  /** Full jitter keeps many replicas from retrying in step after an API server restart. */
-  private jittered(delayMs: number): number {
-    return Math.round(delayMs * (0.5 + Math.random() / 2));
+  /**
+   * The back-off's wait before the next try after `step` earlier ones: doubling from `initialMs`
+   * up to `maxMs`, with full jitter, which keeps many replicas from retrying in step after an API
+   * server restart.
+   */
+  private backoffDelay(step: number): number {
+    return Math.round(Math.min(this.backoff.initialMs * 2 ** step, this.backoff.maxMs) * (0.5 + Math.random() / 2));
   }
 
   /** Abandons the current run, marks the copy untrusted and schedules a fresh start. */
@@ -311,8 +314,7 @@ export class ResourceCache {
     this.abortWatch();
     this.setState('unavailable', error);
     if (this.retry !== undefined) return;
-    const delay = this.jittered(this.delayMs);
-    this.delayMs = Math.min(this.delayMs * 2, this.backoff.maxMs);
+    const delay = this.backoffDelay(this.failures++);
     this.retry = setTimeout(() => {
       this.retry = undefined;
       void this.attempt();
