@@ -40,7 +40,7 @@ interface Watcher {
   bookmarks: boolean;
 }
 
-export interface RequestRecord {
+interface RequestRecord {
   readonly path: string;
   readonly watch: boolean;
   readonly limit?: string;

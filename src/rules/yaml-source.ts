@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { default as addFormatsModule } from 'ajv-formats';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { Origin } from '../engine/rule-set.js';
+import { formatOrigin, type Origin } from '../engine/rule-set.js';
 
 /** One thing wrong in a file, with where. */
 export interface SourceProblem extends Origin {
@@ -17,7 +17,7 @@ export interface SourceProblem extends Origin {
 
 /** `file:line:column: message`; a problem with a whole file or directory (line 0) has no position. */
 export function formatProblem(problem: SourceProblem): string {
-  return problem.line > 0 ? `${problem.file}:${problem.line}:${problem.column}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  return problem.line > 0 ? `${formatOrigin(problem)}: ${problem.message}` : `${problem.file}: ${problem.message}`;
 }
 
 /** A file's name (as shown in messages) and its text. */

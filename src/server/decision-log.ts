@@ -28,8 +28,11 @@ interface Destination {
 /** pino keeps a child's `msgPrefix` under this symbol; its type declarations leave it out. */
 const MSG_PREFIX_SYM = (pino.symbols as unknown as Record<string, symbol>).msgPrefixSym!;
 
-/** A logger with every option at pino's default, to compare formatters with. */
-const PINO_DEFAULTS = pino({ base: null }, { write: () => undefined });
+/** pino's own level formatter, read from a logger with every option at its default. */
+function defaultLevelFormatter(): unknown {
+  const defaults = pino({ base: null }, { write: () => undefined }) as unknown as Record<symbol, LineOptions['formatters']>;
+  return defaults[pino.symbols.formattersSym]!.level;
+}
 
 interface LineOptions {
   readonly formatters: { readonly level?: unknown; readonly log?: unknown };
@@ -46,15 +49,12 @@ interface LineOptions {
  */
 function writesPlainLines(logger: Logger): boolean {
   const own = logger as unknown as Record<symbol, unknown>;
-  const { formatters, hooks, stringifiers, serializers } = {
-    formatters: own[pino.symbols.formattersSym],
-    hooks: own[pino.symbols.hooksSym],
-    stringifiers: own[pino.symbols.stringifiersSym] ?? {},
-    serializers: own[pino.symbols.serializersSym] ?? {},
-  } as LineOptions;
-  const defaults = (PINO_DEFAULTS as unknown as Record<symbol, LineOptions['formatters']>)[pino.symbols.formattersSym]!;
+  const formatters = own[pino.symbols.formattersSym] as LineOptions['formatters'];
+  const hooks = own[pino.symbols.hooksSym] as LineOptions['hooks'];
+  const stringifiers = (own[pino.symbols.stringifiersSym] ?? {}) as LineOptions['stringifiers'];
+  const serializers = (own[pino.symbols.serializersSym] ?? {}) as LineOptions['serializers'];
   return (
-    formatters.level === defaults.level &&
+    formatters.level === defaultLevelFormatter() &&
     formatters.log === undefined &&
     own[pino.symbols.timeSym] === pino.stdTimeFunctions.epochTime &&
     own[pino.symbols.messageKeySym] === 'msg' &&
@@ -80,12 +80,14 @@ export function decisionLog(logger: Logger): DecisionLog {
   const chindings = (logger as unknown as Record<typeof pino.symbols.chindingsSym, string>)[pino.symbols.chindingsSym];
   // pino's own line end: `}` and a newline, or CRLF with `crlf: true`.
   const end = `,"msg":${JSON.stringify(DECISION_MESSAGE)}${(logger as unknown as Record<typeof pino.symbols.endSym, string>)[pino.symbols.endSym]}`;
+  // Each level's number is fixed when the logger is made: the start of its lines, made once.
+  const start = { info: `{"level":${logger.levels.values.info},"time":`, debug: `{"level":${logger.levels.values.debug},"time":` };
   return (level, fields) => {
     if (!logger.isLevelEnabled(level)) return;
     // The fields are serialized on their own and spliced in, as pino splices the bindings:
     // copying them into one object with the rest first cost a third more.
     const serialized = JSON.stringify(fields);
     const inner = serialized.length > 2 ? `,${serialized.slice(1, -1)}` : '';
-    destination.write(`{"level":${logger.levels.values[level]},"time":${Date.now()}${chindings}${inner}${end}`);
+    destination.write(`${start[level]}${Date.now()}${chindings}${inner}${end}`);
   };
 }

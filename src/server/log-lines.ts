@@ -15,7 +15,7 @@ export interface LineSink {
   flushSync(): void;
 }
 
-export interface BatchedLinesOptions {
+interface BatchedLinesOptions {
   /** Lines are handed on once this many characters have gathered. */
   readonly batchChars: number;
   /** And at least this often, so that a quiet server's lines do not wait for the next ones. */
