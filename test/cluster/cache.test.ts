@@ -25,7 +25,7 @@ interface ScriptedWatch {
  * A client whose list answers `items` and whose watches are handed to the test to drive. With
  * `holdFirstWatch`, the first watch() returns only when the test calls `answer`.
  */
-function scriptedClient(items: KubeObject[], options: { refuseFirstWatch?: unknown; holdFirstWatch?: boolean } = {}) {
+function scriptedClient(items: KubeObject[], options: { refuseFirstWatch?: unknown; holdFirstWatch?: boolean; refuseWhile?: () => unknown } = {}) {
   const { refuseFirstWatch } = options;
   const watches: ScriptedWatch[] = [];
   let answer: (() => void) | undefined;
@@ -43,6 +43,7 @@ function scriptedClient(items: KubeObject[], options: { refuseFirstWatch?: unkno
         watches.push({ onEvent, onEnd, resourceVersion: query.resourceVersion, timeoutSeconds: query.timeoutSeconds, request });
         // client-node reports a refused watch through the end callback before it returns.
         if (refuseFirstWatch !== undefined && first) onEnd(refuseFirstWatch);
+        else if (options.refuseWhile?.() !== undefined) onEnd(options.refuseWhile());
         if (options.holdFirstWatch === true && first) await new Promise<void>((resolve) => (answer = resolve));
         return request;
       },
@@ -106,14 +107,20 @@ t.test('every watch asks the server to end it after 5 to 10 minutes', async (t) 
 
 t.test('a watch still open well past its timeoutSeconds is taken for dead, and the cache starts over', async (t) => {
   const states: string[] = [];
+  let abortedWhenFailed: boolean | undefined;
   const { client, watches, lists } = scriptedClient([policy('a', '5')]);
   const timing: WatchTiming = { ...LONG, timeoutSeconds: () => 0, deadAfterMs: 30 };
-  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state, error) => states.push(`${state}${error instanceof Error ? `: ${error.message}` : ''}`) }, { initialMs: 40, maxMs: 40 }, timing);
+  const onStateChange = (_cache: ResourceCache, state: string, error?: unknown) => {
+    states.push(`${state}${error instanceof Error ? `: ${error.message}` : ''}`);
+    if (state === 'unavailable') abortedWhenFailed = watches[0]!.request.signal.aborted;
+  };
+  const cache = new ResourceCache(PATH, client, { onStateChange }, { initialMs: 40, maxMs: 40 }, timing);
   await cache.start();
   t.same(states, ['synced']);
   await until(() => states.length === 3);
   t.match(states[1], /^unavailable: the watch of \/apis\/networking.k8s.io\/v1\/networkpolicies is still open 0 s after it began/);
   t.ok(watches[0]!.request.signal.aborted, 'the silent watch is aborted');
+  t.equal(abortedWhenFailed, true, 'as it is given up, not only by the next start');
   t.equal(states[2], 'synced', 'after the back-off, in sync again');
   t.equal(lists(), 2, 'by a full relist: what was missed while it was silent is unknown');
   cache.stop();
@@ -214,4 +221,75 @@ t.test('the bounds of a watch that answered and ended are cleared', async (t) =>
   await sleep(200);
   t.same(states, ['synced'], 'neither the ended watch’s deadline nor an answered request’s limit fired');
   cache.stop();
+});
+
+t.test('a watch expired (ERROR 410) after it delivered relists, in sync', async (t) => {
+  const states: string[] = [];
+  const { client, watches, lists } = scriptedClient([policy('a', '5')]);
+  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY, LONG);
+  await cache.start();
+  // The first watch after the list runs a while, then its resourceVersion is compacted away.
+  watches[0]!.onEvent('ADDED', policy('b', '11'));
+  watches[0]!.onEvent('ERROR', { kind: 'Status', code: 410 } as unknown as KubeObject);
+  watches[0]!.onEnd(null);
+  await until(() => watches.length === 2);
+  t.equal(lists(), 2, 'relisted');
+  t.same(states, ['synced'], 'never unavailable: the list after it was not the one that expired');
+  cache.stop();
+});
+
+t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a success and after a fresh start', async (t) => {
+  // Every wait shorter than a minute is recorded and run when the test says; jitter at its top (x1).
+  const waits: { ms: number; run: () => void }[] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  const realRandom = Math.random;
+  globalThis.setTimeout = ((run: () => void, ms: number) => {
+    if (ms >= 60_000) return realSetTimeout(run, ms);
+    waits.push({ ms, run });
+    return { unref: () => undefined };
+  }) as unknown as typeof setTimeout;
+  Math.random = () => 1;
+  t.teardown(() => {
+    globalThis.setTimeout = realSetTimeout;
+    Math.random = realRandom;
+  });
+  let refusal: unknown = Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
+  const { client, watches } = scriptedClient([policy('a', '5')], { refuseWhile: () => refusal });
+  const cache = new ResourceCache(PATH, client, {}, { initialMs: 100, maxMs: 400 }, LONG);
+  t.teardown(() => cache.stop());
+  const next = async () => {
+    const wait = waits.shift();
+    wait?.run();
+    for (let i = 0; i < 5; i++) await tick();
+    return wait?.ms;
+  };
+  await cache.start();
+  const retries = [await next(), await next(), await next()];
+  t.same(retries, [100, 200, 400], 'retries after failures: 100, 200, 400');
+  t.equal(waits[0]?.ms, 400, 'then no longer than maxMs');
+  refusal = undefined;
+  await next();
+  t.equal(cache.state, 'synced');
+  watches.at(-1)!.onEnd(Object.assign(new Error('Internal Server Error'), { statusCode: 500 }));
+  t.equal(waits[0]?.ms, 100, 'after a success, from initialMs again');
+  await next();
+  t.equal(cache.state, 'synced');
+  // Watches cut as they open, in a row: the first resumes at once, then 100, 200.
+  watches.at(-1)!.onEnd(null);
+  await tick();
+  t.equal(waits.length, 0, 'the first at once');
+  watches.at(-1)!.onEnd(null);
+  t.equal(waits[0]?.ms, 100);
+  await next();
+  watches.at(-1)!.onEnd(null);
+  t.equal(waits[0]?.ms, 200);
+  await next();
+  // A failure and a fresh start: the count of cut watches starts again.
+  watches.at(-1)!.onEnd(Object.assign(new Error('Internal Server Error'), { statusCode: 500 }));
+  await next();
+  t.equal(cache.state, 'synced');
+  watches.at(-1)!.onEnd(null);
+  await tick();
+  watches.at(-1)!.onEnd(null);
+  t.equal(waits[0]?.ms, 100, 'after a fresh start, cut watches wait from initialMs again');
 });
