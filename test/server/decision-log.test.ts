@@ -64,6 +64,18 @@ t.test('a decision line is the line pino writes for the same fields', async (t) 
     ['a streamWrite hook', { hooks: { streamWrite: (line) => line.replace('"level"', '"lvl"') } }, undefined],
     ['a serializer', { serializers: { user: () => 'REDACTED' } }, undefined],
     ['CRLF line ends', { crlf: true }, undefined],
+    ['a log formatter', { formatters: { log: (object) => ({ ...object, formatted: true }) } }, undefined],
+    [
+      'a logMethod hook',
+      {
+        hooks: {
+          logMethod(args, method) {
+            method.apply(this, [{ ...(args[0] as object), hooked: true }, ...args.slice(1)] as Parameters<typeof method>);
+          },
+        },
+      },
+      undefined,
+    ],
   ];
   for (const [setup, options, child] of setups) {
     for (const [why, fields] of records) {
