@@ -236,3 +236,13 @@ t.test('a start-up that fails leaves no exit hook behind', async (t) => {
   // Each start-up hooks process exit to flush its log; a failed one must take the hook back.
   t.equal(process.listenerCount('exit'), exitHooks, 'no exit hook left');
 });
+
+t.test('a server that started and closed leaves no exit hook behind', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-closed-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const exitHooks = process.listenerCount('exit');
+  const started = await startServer({ port: 0, host: '127.0.0.1', rulesDir: 'rules', devCertDir: path.join(dir, 'certs'), logLevel: 'silent', cluster: 'off' });
+  t.equal(process.listenerCount('exit'), exitHooks + 1, 'running, it flushes its log at exit');
+  await started.close();
+  t.equal(process.listenerCount('exit'), exitHooks, 'closed, the hook is taken back');
+});
