@@ -63,12 +63,12 @@ const policy = (name: string, resourceVersion: string): KubeObject => ({ metadat
 
 t.test('events of a watch that has ended change nothing; the resumed watch carries on', async (t) => {
   const { client, watches } = scriptedClient([policy('a', '5')]);
-  const cache = new ResourceCache('/apis/networking.k8s.io/v1/networkpolicies', client);
+  const cache = new ResourceCache(PATH, client);
   await cache.start();
   t.equal(cache.state, 'synced');
   const [first] = watches;
   first!.onEnd(null);
-  await new Promise((resolve) => setImmediate(resolve));
+  await tick();
   t.equal(watches.length, 2, 'a normal end resumes');
   t.equal(watches[1]!.resourceVersion, '10', 'from the list’s resourceVersion');
   first!.onEvent('ADDED', policy('late', '11'));
@@ -85,7 +85,7 @@ t.test('a watch refused before watch() returns is a failure, not a sync', async 
   const refusal = Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
   const states: string[] = [];
   const { client, lists } = scriptedClient([policy('a', '5')], { refuseFirstWatch: refusal });
-  const cache = new ResourceCache('/apis/networking.k8s.io/v1/networkpolicies', client, { onStateChange: (_cache, state) => states.push(state) }, { initialMs: 10_000, maxMs: 10_000 });
+  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY);
   await cache.start();
   t.equal(cache.state, 'unavailable');
   t.notOk(cache.hasSynced);
@@ -166,7 +166,7 @@ t.test('watches that end as they open resume at once, then after a delay', async
 
 t.test('a watch that stays open long enough counts as lasting, events or not', async (t) => {
   const { client, watches } = scriptedClient([policy('a', '5')]);
-  const cache = new ResourceCache(PATH, client, {}, { initialMs: 60_000, maxMs: 60_000 }, { ...LONG, shortWatchMs: 20 });
+  const cache = new ResourceCache(PATH, client, {}, NO_RETRY, { ...LONG, shortWatchMs: 20 });
   await cache.start();
   for (let i = 0; i < 3; i++) {
     await sleep(40);
