@@ -31,6 +31,14 @@ t.test('lines are held until the batch is full, then handed on as one chunk in t
   t.same(chunks.length, 1, 'a new batch starts empty');
 });
 
+t.test('a batch that reaches the size exactly is handed on at once', async (t) => {
+  const { sink, chunks } = recordingSink();
+  const lines = new BatchedLines(sink, { batchChars: 10, flushMs: 60_000 });
+  t.teardown(() => lines.close());
+  lines.write('123456789\n');
+  t.same(chunks, ['123456789\n'], '10 characters of 10');
+});
+
 t.test('flushSync hands on what has gathered and has the sink write it out', async (t) => {
   const { sink, chunks, flushes } = recordingSink();
   const lines = new BatchedLines(sink, { batchChars: 4096, flushMs: 60_000 });
@@ -61,6 +69,32 @@ t.test('a quiet logger\'s lines are handed on by the periodic flush', async (t) 
   await written;
   clearTimeout(keepAlive);
   t.same(chunks, ['alone\n']);
+});
+
+t.test('the periodic flush does not keep the process alive, and close stops it', async (t) => {
+  // Node lists a timer among what keeps the process alive only while it is ref'd.
+  const aliveTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+  const created: NodeJS.Timeout[] = [];
+  const cleared: unknown[] = [];
+  const { setInterval: realSetInterval, clearInterval: realClearInterval } = globalThis;
+  t.teardown(() => Object.assign(globalThis, { setInterval: realSetInterval, clearInterval: realClearInterval }));
+  Object.assign(globalThis, {
+    setInterval: (...args: Parameters<typeof setInterval>) => {
+      const timer = realSetInterval(...args);
+      created.push(timer);
+      return timer;
+    },
+    clearInterval: (timer: NodeJS.Timeout) => {
+      cleared.push(timer);
+      realClearInterval(timer);
+    },
+  });
+  const before = aliveTimers();
+  const lines = new BatchedLines(recordingSink().sink, { batchChars: 4096, flushMs: 60_000 });
+  t.equal(created.length, 1, 'one periodic flush');
+  t.equal(aliveTimers(), before, 'its timer does not hold the process');
+  lines.close();
+  t.same(cleared, created, 'close clears it');
 });
 
 t.test('close flushes, and a line written after it goes straight to the sink: nothing would flush it later', async (t) => {
