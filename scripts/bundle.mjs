@@ -8,11 +8,11 @@
 // Kubernetes client and bin.js still sets V8's heap growth before the rest loads. The output
 // directory is two levels below the repository, like every dist/<module>/, so the modules that
 // find rules/ and package.json from import.meta.url find them from the bundle too.
-import { isBuiltin } from 'node:module';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { clientLoadedAtStart, modulesOutsideBundle } from './bundle-checks.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE_DIR = path.join(ROOT, 'dist/bundle');
@@ -57,35 +57,14 @@ const { metafile } = await esbuild.build({
   banner: { js: "import { createRequire as perimeterCreateRequire } from 'node:module'; const require = perimeterCreateRequire(import.meta.url);" },
 });
 
-// The bundle must need nothing but Node: a module left outside it would be missing from the
-// image. node-fetch's optional `encoding` is the one exception; it loads it inside a try.
-const OPTIONAL = new Set(['encoding']);
-const outside = new Set();
-for (const output of Object.values(metafile.outputs)) {
-  for (const imported of output.imports) {
-    const name = imported.path.replace(/^node:/, '');
-    if (imported.external && !isBuiltin(name) && !OPTIONAL.has(name)) outside.add(imported.path);
-  }
-}
-if (outside.size > 0) {
-  console.error(`scripts/bundle.mjs: the bundle imports modules it does not contain: ${[...outside].join(', ')}`);
+// The bundle must need nothing but Node, and `--cluster off` must not load the Kubernetes client
+// (one static import of src/cluster/api.ts on the main path would add it back).
+const outside = modulesOutsideBundle(metafile);
+if (outside.length > 0) {
+  console.error(`scripts/bundle.mjs: the bundle imports modules it does not contain: ${outside.join(', ')}`);
   process.exit(1);
 }
-
-// `--cluster off` must not load the Kubernetes client: it may only be reached through a dynamic
-// import. One static import of src/cluster/api.ts on the main path would add it back. Loaded at
-// start: the entry, the program it always imports (bin.ts imports main.ts late, on purpose), and
-// their static imports.
-const loadedAtStart = new Set();
-const entry = path.relative(ROOT, path.join(BUNDLE_DIR, 'perimeter.js'));
-const pending = [entry, ...metafile.outputs[entry].imports.filter((imported) => imported.kind === 'dynamic-import').map((imported) => imported.path)];
-while (pending.length > 0) {
-  const file = pending.pop();
-  if (loadedAtStart.has(file)) continue;
-  loadedAtStart.add(file);
-  for (const imported of metafile.outputs[file].imports) if (!imported.external && imported.kind === 'import-statement') pending.push(imported.path);
-}
-const clientAtStart = [...loadedAtStart].filter((file) => Object.keys(metafile.outputs[file].inputs).some((input) => input.includes('@kubernetes/client-node')));
+const clientAtStart = clientLoadedAtStart(metafile, path.relative(ROOT, path.join(BUNDLE_DIR, 'perimeter.js')));
 if (clientAtStart.length > 0) {
   console.error(`scripts/bundle.mjs: the Kubernetes client is loaded at start-up (in ${clientAtStart.join(', ')}); reach it through a dynamic import`);
   process.exit(1);
