@@ -1,6 +1,7 @@
 /**
- * The bench's cluster-mode setup, the fake API with nothing in it, is enough for
- * `perimeter serve --cluster on`: the caches list and watch every resource the shipped rules
+ * The bench's cluster-mode setup, the fake API with nothing in it and the server started as the
+ * bench starts it (`startPerimeter`: the bundle, its V8 settings, `--cluster on`), is enough for
+ * `perimeter serve`: the caches list and watch every resource the shipped rules
  * need and sync (ready), and reviews are then judged against a cluster with nothing in it, not in
  * the cluster-unavailable mode.
  */
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AdmissionResponse } from '../../src/admission/review.js';
 import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
-import { startServer } from '../../src/server/serve.js';
+import { startPerimeter } from '../../src/bench/webhook.js';
 import { until } from '../helpers.js';
 import { loadRecordings } from '../recordings.js';
 import { get, post } from '../server/client.js';
@@ -21,9 +22,10 @@ t.teardown(async () => {
   await cluster.stop();
   await rm(dir, { recursive: true, force: true });
 });
-const server = await startServer({ port: 0, host: '127.0.0.1', rulesDir: 'rules', devCertDir: path.join(dir, 'certs'), logLevel: 'silent', pollMs: 100, cluster: 'on', kubeconfig: await cluster.writeKubeconfig() });
-t.teardown(() => server.close());
-const ca = await readFile(path.join(dir, 'certs', 'ca.crt'), 'utf8');
+// As the bench runs it: in its work directory, where serve writes its development certificate.
+const server = await startPerimeter(dir, path.resolve('rules'), path.resolve('dist'), await cluster.writeKubeconfig());
+t.teardown(() => server.stop());
+const ca = await readFile(path.join(dir, '.perimeter', 'ca.crt'), 'utf8');
 
 // Every test here needs the caches synced: readiness says they are.
 await until(async () => (await get(server.url, '/readyz', ca)).status === 200, 15_000);
