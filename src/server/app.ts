@@ -107,6 +107,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const review = (route: AdmissionRoute) => async (request: FastifyRequest<ReviewBody>, reply: FastifyReply) => {
     if (options.draining?.() === true && request.raw.httpVersionMajor === 1) reply.header('connection', 'close');
     const parsed = parseReview(request.body);
+    // The request outlives the handler until its answer is written out, which for TLS completes
+    // in a later turn of the event loop: holding the parsed review (~20 KB) that long makes it
+    // survive scavenges, and their cost is mostly copying survivors. Dropped here, it dies with the
+    // handler (README, Performance).
+    request.body = undefined;
     if (!parsed.ok) {
       options.metrics.requests.inc({ route, kind: undefined, operation: undefined, verdict: 'error', dryRun: false });
       request.log.info({ route, uid: parsed.uid, error: parsed.message }, 'admission review refused');

@@ -55,6 +55,22 @@ t.test('JSON with a charset parameter is accepted', async (t) => {
   await app.close();
 });
 
+t.test('the request no longer holds the parsed review once it is answered', async (t) => {
+  // The request lives until its answer is written out; the review it carried must not (README,
+  // Performance: kept, it survives scavenges).
+  const { app } = build();
+  const heldAtResponse: unknown[] = [];
+  app.addHook('onResponse', async (request) => {
+    heldAtResponse.push(request.body);
+  });
+  const judged = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(recorded.body) });
+  t.equal(judged.json().response.uid, recorded.body.request.uid, 'judged as before');
+  const refused = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: '[1,2]' });
+  t.equal(refused.statusCode, 400);
+  t.same(heldAtResponse, [undefined, undefined], 'neither a judged nor a refused review is held');
+  await app.close();
+});
+
 t.test('probes and metrics', async (t) => {
   const { app } = build();
   t.equal((await app.inject('/healthz')).body, 'ok');
