@@ -5,9 +5,10 @@
 // reaches (with the plugin below). The bundle needs no node_modules at run time.
 //
 // Layout: chunks are split at the program's dynamic imports, so `--cluster off` never loads the
-// Kubernetes client and bin.js still sets V8's heap growth before the rest loads. The output
-// directory is two levels below the repository, like every dist/<module>/, so the modules that
-// find rules/ and package.json from import.meta.url find them from the bundle too.
+// Kubernetes client and bin.js still makes its V8 settings (heap growth, scavenges) before the
+// rest loads. The output directory is two levels below the repository, like every
+// dist/<module>/, so the modules that find rules/ and package.json from import.meta.url find them
+// from the bundle too.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

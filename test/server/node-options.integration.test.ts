@@ -66,7 +66,7 @@ async function churnInServe(cwd: string, options: { restore?: string; traceGc?: 
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`perimeter serve with the churn exited with ${code}: ${err}`);
-  // V8 writes its trace through C's buffered stdout, so its last lines can follow the result.
+  // A collection while the process exits is traced after the result: find it among the lines.
   const lines = out.split('\n');
   const result = JSON.parse(lines.find((line) => line.startsWith('{"peakMiB"')) ?? 'null') as { peakMiB: number } | null;
   if (result === null) throw new Error(`the churn printed no result: ${out.slice(-500)}`);
@@ -91,8 +91,9 @@ t.test('perimeter serve keeps its old generation close to what is alive', async 
 /** The time V8's helper threads spent on each scavenge in a --trace-gc-nvp trace, in ms. */
 function scavengeHelperTimes(trace: string[]): number[] {
   return trace
-    .filter((line) => / gc=s /.test(line))
-    .map((line) => Number(/ background\.scavenge\.parallel=([\d.]+)/.exec(line)?.[1] ?? Number.NaN));
+    .map((line) => / gc=s .* background\.scavenge\.parallel=([\d.]+)/.exec(line)?.[1])
+    .filter((ms) => ms !== undefined)
+    .map(Number);
 }
 
 t.test('perimeter serve scavenges on its main thread alone', async (t) => {
