@@ -61,6 +61,13 @@ const NO_RETRY = { initialMs: 60_000, maxMs: 60_000 };
 
 const policy = (name: string, resourceVersion: string): KubeObject => ({ metadata: { name, namespace: 'team-a', resourceVersion } });
 
+/** A cache over `client` that records every state it reports, in order. */
+function recordingCache(client: ApiClient, backoff = NO_RETRY, timing = LONG) {
+  const states: string[] = [];
+  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, backoff, timing);
+  return { cache, states };
+}
+
 t.test('events of a watch that has ended change nothing; the resumed watch carries on', async (t) => {
   const { client, watches } = scriptedClient([policy('a', '5')]);
   const cache = new ResourceCache(PATH, client);
@@ -83,9 +90,8 @@ t.test('events of a watch that has ended change nothing; the resumed watch carri
 
 t.test('a watch refused before watch() returns is a failure, not a sync', async (t) => {
   const refusal = Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
-  const states: string[] = [];
   const { client, lists } = scriptedClient([policy('a', '5')], { refuseFirstWatch: refusal });
-  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY);
+  const { cache, states } = recordingCache(client);
   await cache.start();
   t.equal(cache.state, 'unavailable');
   t.notOk(cache.hasSynced);
@@ -178,9 +184,8 @@ t.test('a watch that stays open long enough counts as lasting, events or not', a
 });
 
 t.test('a watch expired (ERROR 410) right after its list is a failure with back-off; after a resume, a relist', async (t) => {
-  const states: string[] = [];
   const { client, watches, lists } = scriptedClient([policy('a', '5')]);
-  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY, LONG);
+  const { cache, states } = recordingCache(client);
   await cache.start();
   const expired = { kind: 'Status', code: 410, reason: 'Expired' } as unknown as KubeObject;
   // After a resume: the history moved on, so a relist, in sync throughout.
@@ -202,12 +207,11 @@ t.test('a watch expired (ERROR 410) right after its list is a failure with back-
 });
 
 t.test('the bounds of a watch that answered and ended are cleared', async (t) => {
-  const states: string[] = [];
   const { client, watches } = scriptedClient([policy('a', '5')]);
   // The first watch would be taken for dead after 60 ms, the rest after 10 minutes; the answer
   // is due within 60 ms.
   const timeouts = [0];
-  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY, {
+  const { cache, states } = recordingCache(client, NO_RETRY, {
     ...LONG,
     timeoutSeconds: () => timeouts.shift() ?? 600,
     deadAfterMs: 60,
@@ -224,9 +228,8 @@ t.test('the bounds of a watch that answered and ended are cleared', async (t) =>
 });
 
 t.test('a watch expired (ERROR 410) after it delivered relists, in sync', async (t) => {
-  const states: string[] = [];
   const { client, watches, lists } = scriptedClient([policy('a', '5')]);
-  const cache = new ResourceCache(PATH, client, { onStateChange: (_cache, state) => states.push(state) }, NO_RETRY, LONG);
+  const { cache, states } = recordingCache(client);
   await cache.start();
   // The first watch after the list runs a while, then its resourceVersion is compacted away.
   watches[0]!.onEvent('ADDED', policy('b', '11'));
