@@ -18,12 +18,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
 import { fixedRate } from './fixed-rate.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { load, reviewMix, startPerimeter, startServers, type LoadResult } from './webhook.js';
+import { load, reviewMix, startPerimeter, startServers, waitUntilReady, type LoadResult } from './webhook.js';
 
 const quick = process.argv.includes('--quick');
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -162,21 +161,6 @@ async function measureMemory(work: string, requests: Parameters<typeof load>[2],
     return { idleMiB, afterWarmupMiB, afterAllMiB: server.rssMiB(), peakMiB: server.peakRssMiB(), reviews, warmupReviews };
   } finally {
     await server.stop();
-  }
-}
-
-/** Polls `/readyz` until it answers 200 (at most 30 s). */
-async function waitUntilReady(url: string, ca: string): Promise<void> {
-  const agent = new Agent({ connect: { ca } });
-  try {
-    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      const response = await request(new URL('/readyz', url), { dispatcher: agent });
-      await response.body.dump();
-      if (response.statusCode === 200) return;
-    }
-    throw new Error(`${url} was not ready within 30 s`);
-  } finally {
-    await agent.close();
   }
 }
 

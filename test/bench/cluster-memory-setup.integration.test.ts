@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AdmissionResponse } from '../../src/admission/review.js';
 import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
-import { startPerimeter } from '../../src/bench/webhook.js';
-import { until } from '../helpers.js';
+import { startPerimeter, waitUntilReady } from '../../src/bench/webhook.js';
 import { loadRecordings } from '../recordings.js';
-import { get, post } from '../server/client.js';
+import { post } from '../server/client.js';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'perimeter-empty-cluster-'));
 const cluster = await FakeApiServer.start(dir);
@@ -27,8 +26,8 @@ const server = await startPerimeter(dir, path.resolve('rules'), path.resolve('di
 t.teardown(() => server.stop());
 const ca = await readFile(path.join(dir, '.perimeter', 'ca.crt'), 'utf8');
 
-// Every test here needs the caches synced: readiness says they are.
-await until(async () => (await get(server.url, '/readyz', ca)).status === 200, 15_000);
+// Every test here needs the caches synced: readiness says they are (the bench waits the same way).
+await waitUntilReady(server.url, ca);
 
 t.test('the caches list and watch it', async (t) => {
   const watches = cluster.requests.filter((request) => request.watch).length;
