@@ -8,9 +8,9 @@
  * under the bench's load (16 connections): RSS 90-96 MiB instead of 113-122, and no throughput
  * difference within the noise of 10 rounds (README, Performance).
  *
- * Old generation grown by 20% over what a full collection left alive (`applyServeHeapSettings`, which
- * the executable calls for `serve` before loading the rest of the program, because V8 does not
- * accept this flag in NODE_OPTIONS). V8's own factor lets a small heap grow to about twice its
+ * Old generation grown by 20% over what a full collection left alive (`applyServeHeapSettings`,
+ * which the executable calls for `serve` before loading the rest of the program, because V8 does
+ * not accept this flag in NODE_OPTIONS). V8's own factor lets a small heap grow to about twice its
  * live size before collecting, and with the young generation small, every review promotes a
  * little: the old generation went from 18 MiB alive to 33 MiB before each full collection, RSS
  * 105-110 MiB under load; with 20%, 86-96 MiB. Full collections come more often, and cost about
@@ -22,9 +22,9 @@
  * the same reason). With a 4 MiB nursery a scavenge comes every ~180 reviews and is mostly fixed
  * cost: about 70 KiB survive (the requests waiting for TLS to write their answer, the pending
  * decision lines), so splitting it across V8's helper threads shortens nothing and costs waking
- * them and handing work over.
- * Measured at 16 connections: 0.44 ms per scavenge in parallel, 0.32 ms on the main thread alone,
- * and the helper threads' CPU from 2.7 to 1.9 µs per review (README, Performance).
+ * them and handing work over. Measured at 16 connections: 0.44 ms per scavenge in parallel,
+ * 0.32 ms on the main thread alone, and the helper threads' CPU from 2.7 to 1.9 µs per review
+ * (README, Performance).
  */
 import { setFlagsFromString } from 'node:v8';
 
