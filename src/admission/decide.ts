@@ -12,7 +12,7 @@
 import { evaluate, type EvaluationEnvironment } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { Evaluation, Finding, KubeObject } from '../engine/types.js';
-import { allowed, denied, errored, withPatch, type AdmissionRequest, type AdmissionResponse } from './review.js';
+import { allowed, errored, forbidden, patched, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { OnTimeout } from './time-budget.js';
 
 export type AdmissionRoute = 'validate' | 'mutate';
@@ -84,26 +84,26 @@ function validateResponse(request: AdmissionRequest, evaluation: Evaluation): Ad
       if (finding.enforcement === 'warn') warnings.push(short(`${WARNING_PREFIX}: ${findingLine(finding)}`));
     }
   }
-  let response: AdmissionResponse;
-  if (evaluation.verdict === 'deny') {
-    const lines = evaluation.findings.filter((f) => f.enforcement === 'deny').map(findingLine);
-    const listed = capped(lines, MAX_LISTED_FINDINGS, (count) => `and ${count} more findings`);
-    response = denied(request.uid, `perimeter denied ${objectLabel(request)}: ${listed.join('; ')}`);
-  } else {
-    response = allowed(request.uid);
+  const shown = warnings.length > 0 ? capped(warnings, MAX_WARNINGS, (count) => `${WARNING_PREFIX}: ${count} more warnings not shown`) : undefined;
+  const annotations = auditAnnotations(evaluation);
+  // One literal per shape of answer, not fields added to an allow or a denial afterwards: objects
+  // whose layout changes after they are made cost the review path about 0.3 µs (README, Performance).
+  if (evaluation.verdict !== 'deny') {
+    return shown === undefined ? { uid: request.uid, allowed: true, auditAnnotations: annotations } : { uid: request.uid, allowed: true, warnings: shown, auditAnnotations: annotations };
   }
-  if (warnings.length > 0) response.warnings = capped(warnings, MAX_WARNINGS, (count) => `${WARNING_PREFIX}: ${count} more warnings not shown`);
-  response.auditAnnotations = auditAnnotations(evaluation);
-  return response;
+  const lines = evaluation.findings.filter((f) => f.enforcement === 'deny').map(findingLine);
+  const listed = capped(lines, MAX_LISTED_FINDINGS, (count) => `and ${count} more findings`);
+  const status = forbidden(`perimeter denied ${objectLabel(request)}: ${listed.join('; ')}`);
+  return shown === undefined
+    ? { uid: request.uid, allowed: false, status, auditAnnotations: annotations }
+    : { uid: request.uid, allowed: false, status, warnings: shown, auditAnnotations: annotations };
 }
 
 function mutateResponse(request: AdmissionRequest, evaluation: Evaluation): AdmissionResponse {
-  const response = withPatch(allowed(request.uid), evaluation.patch);
-  if (evaluation.patch.length > 0) {
-    const lines = evaluation.mutations.map((m) => short(`${WARNING_PREFIX}: patched [${m.rule}] ${m.message}`));
-    response.warnings = capped(lines, MAX_WARNINGS, (count) => `${WARNING_PREFIX}: ${count} more patches not shown`);
-  }
-  return response;
+  // An empty patch is left out: the object needs no change.
+  if (evaluation.patch.length === 0) return allowed(request.uid);
+  const lines = evaluation.mutations.map((m) => short(`${WARNING_PREFIX}: patched [${m.rule}] ${m.message}`));
+  return patched(request.uid, evaluation.patch, capped(lines, MAX_WARNINGS, (count) => `${WARNING_PREFIX}: ${count} more patches not shown`));
 }
 
 /** Judges one admission request on one route. Never throws. */
@@ -134,8 +134,10 @@ export function outOfTime(request: AdmissionRequest, mode: RuleSet['mode'], onTi
   if (onTimeout === 'deny' && mode !== 'audit') {
     return errored(request.uid, 504, `perimeter ${why}; denied by --on-timeout deny, try again`, 'Timeout');
   }
-  const response = allowed(request.uid);
-  response.warnings = [short(`${WARNING_PREFIX}${mode === 'audit' ? ` ${AUDIT_MODE_PREFIX}` : ''}: ${why}; allowed without judging`)];
-  response.auditAnnotations = { verdict: 'not-judged', reason: 'out of time' };
-  return response;
+  return {
+    uid: request.uid,
+    allowed: true,
+    warnings: [short(`${WARNING_PREFIX}${mode === 'audit' ? ` ${AUDIT_MODE_PREFIX}` : ''}: ${why}; allowed without judging`)],
+    auditAnnotations: { verdict: 'not-judged', reason: 'out of time' },
+  };
 }

@@ -84,8 +84,9 @@ export function allowed(uid: string): AdmissionResponse {
   return { uid, allowed: true };
 }
 
-export function denied(uid: string, message: string): AdmissionResponse {
-  return { uid, allowed: false, status: { code: 403, reason: 'Forbidden', message } };
+/** The status of a denied request: 403 Forbidden, as controller-runtime's `admission.Denied` says. */
+export function forbidden(message: string): NonNullable<AdmissionResponse['status']> {
+  return { code: 403, reason: 'Forbidden', message };
 }
 
 /** An error answer: the request could not be judged (`code` is a 4xx for client errors). */
@@ -93,8 +94,12 @@ export function errored(uid: string, code: number, message: string, reason?: str
   return { uid, allowed: false, status: { code, message, ...(reason !== undefined ? { reason } : {}) } };
 }
 
-/** Adds a JSON Patch (base64, as the API expects); an empty patch is left out. */
-export function withPatch(response: AdmissionResponse, patch: readonly PatchOperation[]): AdmissionResponse {
-  if (patch.length === 0) return response;
-  return { ...response, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') };
+/**
+ * An allowed response that carries a JSON Patch (base64, as the API expects) and the warnings that
+ * say what it changed. Like every response on the review path it is built as one object literal:
+ * spreading a response into a larger literal, or adding fields to it afterwards, gives V8 objects
+ * of changing layout, and making this answer so cost about 1.5 µs (README, Performance).
+ */
+export function patched(uid: string, patch: readonly PatchOperation[], warnings: string[]): AdmissionResponse {
+  return { uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64'), warnings };
 }

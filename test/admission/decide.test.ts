@@ -30,6 +30,7 @@ t.test('validate: deny lists every deny finding with rule and field; warnings an
   t.match(response.warnings?.[0], /^perimeter: \[ext\] spec\.externalIPs\[0\]/);
   t.equal(response.patch, undefined, 'validate never patches');
   t.same(response.auditAnnotations, { verdict: 'deny' });
+  t.same(Object.keys(response), ['uid', 'allowed', 'status', 'warnings', 'auditAnnotations'], 'the fields in the order they go out');
 });
 
 t.test('validate: audit-level findings only reach the audit annotations', async (t) => {
@@ -45,6 +46,7 @@ t.test('mutate: patches, says so, and never denies', async (t) => {
   t.equal(response.patchType, 'JSONPatch');
   t.same(JSON.parse(Buffer.from(response.patch!, 'base64').toString()), [{ op: 'replace', path: '/spec/externalTrafficPolicy', value: 'Local' }]);
   t.match(response.warnings, [/^perimeter: patched \[etp\] /]);
+  t.same(Object.keys(response), ['uid', 'allowed', 'patchType', 'patch', 'warnings']);
 });
 
 t.test('audit mode: nothing denied, nothing patched, all of it as prefixed warnings', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseReview, withPatch, allowed } from '../../src/admission/review.js';
+import { forbidden, parseReview, patched } from '../../src/admission/review.js';
 import { loadRecordings } from '../recordings.js';
 
 const valid = (request: Record<string, unknown> = {}, apiVersion = 'admission.k8s.io/v1') => ({
@@ -46,9 +46,15 @@ t.test('v1beta1 requests are answered in v1beta1; unknown versions in v1', async
   t.equal(parseReview({ apiVersion: 7 }).version, 'admission.k8s.io/v1');
 });
 
-t.test('patches are base64 JSON Patch; an empty one is left out', async (t) => {
-  t.same(withPatch(allowed('u'), []), { uid: 'u', allowed: true });
-  const patched = withPatch(allowed('u'), [{ op: 'add', path: '/a', value: 1 }]);
-  t.equal(patched.patchType, 'JSONPatch');
-  t.same(JSON.parse(Buffer.from(patched.patch!, 'base64').toString()), [{ op: 'add', path: '/a', value: 1 }]);
+t.test('a patched answer: allowed, the patch as base64 JSON Patch, and what it changed', async (t) => {
+  const answer = patched('u', [{ op: 'add', path: '/a', value: 'ü' }], ['perimeter: patched [r] a']);
+  t.same(Object.keys(answer), ['uid', 'allowed', 'patchType', 'patch', 'warnings'], 'the fields in the order they go out');
+  t.equal(answer.allowed, true);
+  t.equal(answer.patchType, 'JSONPatch');
+  t.same(JSON.parse(Buffer.from(answer.patch!, 'base64').toString('utf8')), [{ op: 'add', path: '/a', value: 'ü' }], 'UTF-8 inside the base64');
+  t.same(answer.warnings, ['perimeter: patched [r] a']);
+});
+
+t.test('a denial is 403 Forbidden with the message', async (t) => {
+  t.same(forbidden('no'), { code: 403, reason: 'Forbidden', message: 'no' });
 });
