@@ -12,7 +12,7 @@
 import { evaluate, type EvaluationEnvironment } from '../engine/evaluate.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { Evaluation, Finding, KubeObject } from '../engine/types.js';
-import { allowed, errored, forbidden, patched, type AdmissionRequest, type AdmissionResponse } from './review.js';
+import { allowed, errored, forbiddenStatus, patched, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { OnTimeout } from './time-budget.js';
 
 export type AdmissionRoute = 'validate' | 'mutate';
@@ -86,14 +86,17 @@ function validateResponse(request: AdmissionRequest, evaluation: Evaluation): Ad
   }
   const shown = warnings.length > 0 ? capped(warnings, MAX_WARNINGS, (count) => `${WARNING_PREFIX}: ${count} more warnings not shown`) : undefined;
   const annotations = auditAnnotations(evaluation);
-  // One literal per shape of answer, not fields added to an allow or a denial afterwards: objects
-  // whose layout changes after they are made cost the review path about 0.3 µs (README, Performance).
+  // One literal per shape of answer, not fields added to an allow or a denial afterwards: V8 gives
+  // an object whose fields change after it is made a new layout each time, which with the patched
+  // answer's spread was 0.25-0.36 µs a review in a loop (README, Performance).
   if (evaluation.verdict !== 'deny') {
-    return shown === undefined ? { uid: request.uid, allowed: true, auditAnnotations: annotations } : { uid: request.uid, allowed: true, warnings: shown, auditAnnotations: annotations };
+    return shown === undefined
+      ? { uid: request.uid, allowed: true, auditAnnotations: annotations }
+      : { uid: request.uid, allowed: true, warnings: shown, auditAnnotations: annotations };
   }
   const lines = evaluation.findings.filter((f) => f.enforcement === 'deny').map(findingLine);
   const listed = capped(lines, MAX_LISTED_FINDINGS, (count) => `and ${count} more findings`);
-  const status = forbidden(`perimeter denied ${objectLabel(request)}: ${listed.join('; ')}`);
+  const status = forbiddenStatus(`perimeter denied ${objectLabel(request)}: ${listed.join('; ')}`);
   return shown === undefined
     ? { uid: request.uid, allowed: false, status, auditAnnotations: annotations }
     : { uid: request.uid, allowed: false, status, warnings: shown, auditAnnotations: annotations };

@@ -9,7 +9,7 @@ import { CHECKS_BY_ID } from '../checks/index.js';
 import { createRuleSet, exemptionEnd, exemptionEnded, formatOrigin, type Exemption, type Origin, type Rule, type RuleSet } from '../engine/rule-set.js';
 import type { Enforcement, Mode } from '../engine/types.js';
 import { PerimeterError } from '../errors.js';
-import { namePattern } from './name-pattern.js';
+import { nameMatcher } from './name-matcher.js';
 import { buildRulesSchema } from './schema.js';
 import { compileFileSchema, describeInList, formatProblem, parseValidated, readYamlDirectory, sortProblems, type FileSource, type ParsedSource, type Segment, type SourceProblem } from './yaml-source.js';
 
@@ -48,8 +48,8 @@ interface RawFile {
 const describeAt = describeInList('rules', 'id', (id) => `rule ${id}`, 'rule file');
 
 function compileExemption(raw: RawExemption, origin: Origin): Exemption {
-  const namespaceMatches = raw.namespace === undefined ? () => true : namePattern(raw.namespace);
-  const nameMatches = raw.name === undefined ? () => true : namePattern(raw.name);
+  const namespaceMatches = raw.namespace === undefined ? () => true : nameMatcher(raw.namespace);
+  const nameMatches = raw.name === undefined ? () => true : nameMatcher(raw.name);
   // The exemption covers the whole of its last day, in UTC.
   const exemption: Exemption = {
     ...(raw.namespace !== undefined ? { namespace: raw.namespace } : {}),

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decide } from '../../src/admission/decide.js';
+import { decide, outOfTime } from '../../src/admission/decide.js';
 import type { AdmissionRequest } from '../../src/admission/review.js';
 import { parseRuleFiles } from '../../src/rules/load.js';
 import { clusterWith, DEFAULT_DENY_EGRESS, loadBalancer } from '../helpers.js';
@@ -60,6 +60,7 @@ t.test('audit mode: nothing denied, nothing patched, all of it as prefixed warni
     /^perimeter \[audit mode, not enforced\] would patch: \[etp\]/,
   ]);
   t.equal(validate.auditAnnotations?.mode, 'audit');
+  t.same(Object.keys(validate), ['uid', 'allowed', 'warnings', 'auditAnnotations'], 'an allow with warnings: the fields in the order they go out');
   const mutate = decide('mutate', request(open), audit, environment).response;
   t.same(mutate, { uid: 'u-1', allowed: true }, 'no patch, no warning from /mutate in audit mode');
 });
@@ -70,6 +71,7 @@ t.test('what no rule reads, DELETE, and dry runs', async (t) => {
     allowed: true,
     auditAnnotations: { verdict: 'allow' },
   });
+  t.same(Object.keys(decide('validate', request(loadBalancer()), enforce, environment).response), ['uid', 'allowed', 'auditAnnotations'], 'a plain allow, in order');
   t.equal(decide('validate', request(open, { operation: 'DELETE', object: null, oldObject: open }), enforce, environment).response.allowed, true);
   const dry = decide('validate', request(open, { dryRun: true }), enforce, environment).response;
   const real = decide('validate', request(open), enforce, environment).response;
@@ -93,4 +95,14 @@ t.test('long messages are cut for warnings, not for denials', async (t) => {
   const { response } = decide('validate', request(many), enforce, environment);
   t.ok(response.warnings![0]!.length <= 240);
   t.match(response.warnings![0], /"x{63}…"/, 'the value is cut in the message');
+});
+
+t.test('out of time: the answer --on-timeout asks for, fields in the order they go out', async (t) => {
+  const allowedLate = outOfTime(request(open), 'enforce', 'allow', 10_000);
+  t.same(Object.keys(allowedLate), ['uid', 'allowed', 'warnings', 'auditAnnotations']);
+  t.same(allowedLate.auditAnnotations, { verdict: 'not-judged', reason: 'out of time' });
+  t.match(allowedLate.warnings, [/^perimeter: could not judge Service shop\/web within the API server's 10 s timeout .*allowed without judging$/]);
+  const deniedLate = outOfTime(request(open), 'enforce', 'deny', 10_000);
+  t.same(Object.keys(deniedLate), ['uid', 'allowed', 'status']);
+  t.same(deniedLate.status?.code, 504);
 });

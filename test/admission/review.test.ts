@@ -1,5 +1,5 @@
 import t from 'tap';
-import { forbidden, parseReview, patched } from '../../src/admission/review.js';
+import { forbiddenStatus, parseReview, patched } from '../../src/admission/review.js';
 import { loadRecordings } from '../recordings.js';
 
 const valid = (request: Record<string, unknown> = {}, apiVersion = 'admission.k8s.io/v1') => ({
@@ -56,5 +56,5 @@ t.test('a patched answer: allowed, the patch as base64 JSON Patch, and what it c
 });
 
 t.test('a denial is 403 Forbidden with the message', async (t) => {
-  t.same(forbidden('no'), { code: 403, reason: 'Forbidden', message: 'no' });
+  t.same(forbiddenStatus('no'), { code: 403, reason: 'Forbidden', message: 'no' });
 });
