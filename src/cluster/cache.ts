@@ -81,7 +81,11 @@ export class ResourceCache {
   private generation = 0;
   private current: CacheState = 'starting';
   private everSynced = false;
-  /** Failures since the last successful start: how long the next retry waits. */
+  /**
+   * Failures since a watch last lasted (see `onWatchEnd`): how long the next retry waits. Not reset
+   * when a start merely opens its watch, or a watch that fails as it opens would relist every
+   * `initialMs` for as long as that goes on.
+   */
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
 
@@ -140,7 +144,6 @@ export class ResourceCache {
     this.resourceVersion = '';
     this.shortWatches = 0;
     if (!(await this.listAndWatch(generation))) return;
-    this.failures = 0;
     this.everSynced = true;
     this.setState('synced');
   }
@@ -247,6 +250,7 @@ export class ResourceCache {
   private onWatchEnd(generation: number, error: unknown, watch: { afterList: boolean; lasted: boolean }): void {
     if (this.abandoned(generation)) return;
     this.clearWatch();
+    if (watch.lasted) this.failures = 0;
     if (error !== null && error !== undefined) {
       if (field(error, 'statusCode') !== 410) return this.failed(error);
       this.resourceVersion = '';

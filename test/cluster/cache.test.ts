@@ -241,7 +241,7 @@ t.test('a watch expired (ERROR 410) after it delivered relists, in sync', async 
   cache.stop();
 });
 
-t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a success and after a fresh start', async (t) => {
+t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a watch that lasted and after a fresh start', async (t) => {
   // Every wait shorter than a minute is recorded and run when the test says; jitter at its top (x1).
   const waits: { ms: number; run: () => void }[] = [];
   const realSetTimeout = globalThis.setTimeout;
@@ -273,6 +273,12 @@ t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a s
   refusal = undefined;
   await next();
   t.equal(cache.state, 'synced');
+  // A watch that fails as it opens is no success: the waits go on growing, not from initialMs.
+  watches.at(-1)!.onEnd(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  t.equal(waits[0]?.ms, 400, 'a watch that failed as it opened: still maxMs');
+  await next();
+  t.equal(cache.state, 'synced');
+  watches.at(-1)!.onEvent('ADDED', policy('b', '6'));
   watches.at(-1)!.onEnd(Object.assign(new Error('Internal Server Error'), { statusCode: 500 }));
   t.equal(waits[0]?.ms, 100, 'after a success, from initialMs again');
   await next();
