@@ -63,9 +63,10 @@ function writesPlainLines(logger: Logger): boolean {
     own[MSG_PREFIX_SYM] === undefined &&
     hooks.logMethod === undefined &&
     hooks.streamWrite === undefined &&
-    Object.keys(stringifiers).length === 0 &&
-    // pino's own error serializer is always there; any other rewrites a field.
-    Object.keys(serializers).every((key) => key === 'err')
+    // Redaction keeps its wildcard paths and its formatter under symbols: own keys, not just names.
+    Reflect.ownKeys(stringifiers).length === 0 &&
+    // pino always has an `err` serializer, and decision lines carry no error; any other rewrites a field.
+    Reflect.ownKeys(serializers).every((key) => key === 'err')
   );
 }
 

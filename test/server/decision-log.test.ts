@@ -58,6 +58,8 @@ t.test('a decision line is the line pino writes for the same fields', async (t) 
     ['another message key', { messageKey: 'message' }, undefined],
     ['a timestamp function', { timestamp: () => ',"time":"fixed"' }, undefined],
     ['redaction', { redact: ['user', 'uid'] }, undefined],
+    // Wildcard paths: pino keeps them under a symbol, not a string key.
+    ['wildcard redaction', { redact: ['*'] }, undefined],
     ['a mixin', { mixin: () => ({ cluster: 'east' }) }, undefined],
     ['a nested key', { nestedKey: 'review' }, undefined],
     ['a message prefix', { msgPrefix: '[webhook] ' }, undefined],
