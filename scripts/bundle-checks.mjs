@@ -16,8 +16,8 @@ export function modulesOutsideBundle(metafile) {
   const outside = new Set();
   for (const output of Object.values(metafile.outputs)) {
     for (const imported of output.imports) {
-      const name = imported.path.replace(/^node:/, '');
-      if (imported.external === true && !isBuiltin(name) && !OPTIONAL.has(name)) outside.add(imported.path);
+      // isBuiltin takes either spelling, and knows the modules that exist only with the prefix.
+      if (imported.external === true && !isBuiltin(imported.path) && !OPTIONAL.has(imported.path)) outside.add(imported.path);
     }
   }
   return [...outside];
@@ -48,4 +48,20 @@ export function clientLoadedAtStart(metafile, entry) {
     for (const imported of outputOf(file).imports) if (imported.external !== true && imported.kind === 'import-statement') pending.push(imported.path);
   }
   return [...loadedAtStart].filter((file) => Object.keys(outputOf(file).inputs).some((input) => input.includes('@kubernetes/client-node')));
+}
+
+/** Where client-node keeps its generated API classes and models, every one of them. */
+const GENERATED_CLIENT = /@kubernetes\/client-node\/dist\/gen\/(apis|models)\//;
+
+/**
+ * Generated client-node API classes and models in the bundle. The program uses none of them
+ * (KubeConfig, Watch and plain requests), and the bundle keeps them out only while client-node is
+ * declared free of side effects (bundle.mjs's plugin). Without it they all come back, hundreds of
+ * modules and megabytes of heap in cluster mode, which is within a few MiB of its memory budget
+ * (README, Performance); a missing optional dependency of theirs would be the only other sign.
+ * @param {import('esbuild').Metafile} metafile
+ * @returns {string[]}
+ */
+export function generatedClientModules(metafile) {
+  return Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs).filter((input) => GENERATED_CLIENT.test(input)));
 }

@@ -13,7 +13,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { clientLoadedAtStart, modulesOutsideBundle } from './bundle-checks.mjs';
+import { clientLoadedAtStart, generatedClientModules, modulesOutsideBundle } from './bundle-checks.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE_DIR = path.join(ROOT, 'dist/bundle');
@@ -49,8 +49,10 @@ const { metafile } = await esbuild.build({
   platform: 'node',
   target: 'node20',
   // Stack traces map back to the TypeScript under `node --enable-source-maps` (esbuild follows
-  // tsc's maps); without the flag Node never reads them.
+  // tsc's maps); without the flag Node never reads them. File and line are enough for that: the
+  // sources themselves stay out of the maps (and so out of the image).
   sourcemap: 'linked',
+  sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
   plugins: [clientNodeWithoutSideEffects],
@@ -63,6 +65,11 @@ const { metafile } = await esbuild.build({
 const outside = modulesOutsideBundle(metafile);
 if (outside.length > 0) {
   console.error(`scripts/bundle.mjs: the bundle imports modules it does not contain: ${outside.join(', ')}`);
+  process.exit(1);
+}
+const generated = generatedClientModules(metafile);
+if (generated.length > 0) {
+  console.error(`scripts/bundle.mjs: the bundle holds ${generated.length} of client-node's generated APIs and models (${generated[0]}, ...); client-node must be bundled as free of side effects`);
   process.exit(1);
 }
 const clientAtStart = clientLoadedAtStart(metafile, path.relative(ROOT, path.join(BUNDLE_DIR, 'perimeter.js')));

@@ -4,7 +4,7 @@
  */
 import type { Metafile } from 'esbuild';
 import t from 'tap';
-import { clientLoadedAtStart, modulesOutsideBundle } from '../../scripts/bundle-checks.mjs';
+import { clientLoadedAtStart, generatedClientModules, modulesOutsideBundle } from '../../scripts/bundle-checks.mjs';
 
 type Import = Metafile['outputs'][string]['imports'][number];
 
@@ -29,6 +29,7 @@ const dynamicImport = (path: string): Import => ({ path, kind: 'dynamic-import' 
 const outsideRows: [string, Import[], string[]][] = [
   ['a built-in with the node: prefix', [external('node:fs')], []],
   ['a built-in without it', [external('fs'), external('child_process')], []],
+  ['a built-in that exists only with the prefix', [external('node:test'), external('node:sea')], []],
   ["node-fetch's optional encoding", [external('encoding')], []],
   ['a chunk of the bundle itself', [staticImport('dist/bundle/chunk-A.js')], []],
   ['a package left outside', [external('left-pad')], ['left-pad']],
@@ -94,4 +95,17 @@ t.test('output files loaded at start-up that hold the Kubernetes client are repo
 
 t.test('a metafile that names an output it does not have is an error, not a pass', async (t) => {
   t.throws(() => clientLoadedAtStart(metafile({ [ENTRY]: { imports: [dynamicImport('dist/bundle/gone.js')] } }), ENTRY), /no output dist\/bundle\/gone\.js/);
+});
+
+t.test("client-node's generated APIs and models anywhere in the bundle are reported", async (t) => {
+  const GEN = 'node_modules/@kubernetes/client-node/dist/gen';
+  // [why, inputs of two output files, inputs reported]
+  const rows: [string, string[], string[], string[]][] = [
+    ['only what KubeConfig and Watch reach', [CLIENT, 'node_modules/@kubernetes/client-node/dist/watch.js'], [`${GEN}/http/http.js`], []],
+    ['a model', [CLIENT, `${GEN}/models/V1Pod.js`], [], [`${GEN}/models/V1Pod.js`]],
+    ['an API class, in another chunk', [CLIENT], [`${GEN}/apis/CoreV1Api.js`], [`${GEN}/apis/CoreV1Api.js`]],
+  ];
+  for (const [why, first, second, expected] of rows) {
+    t.same(generatedClientModules(metafile({ [ENTRY]: { inputs: first }, 'dist/bundle/cluster.js': { inputs: second } })), expected, why);
+  }
 });
