@@ -114,16 +114,27 @@ t.test('the stages replayed here give a runtime that serves a review', async (t)
   const context = path.join(work, 'context');
   await cp('.', context, { recursive: true, filter: (source) => inContext(path.relative('.', source)) });
 
-  // Stage "build": exactly its build step, on the context's files (dev dependencies from this checkout).
+  // Stage "build": its working directory holds what its COPY lines bring from the context and
+  // nothing else (a file the build needs and the Dockerfile forgets fails here, as in Docker),
+  // then exactly its build step (dev dependencies from this checkout).
   const [build] = stagesOf(DOCKERFILE) as [Stage, Stage];
+  const buildDir = path.join(work, 'build');
+  for (const copy of keyword(build, 'COPY')) {
+    const [destination = '', ...sources] = argumentsOf(copy).reverse();
+    for (const source of sources) {
+      // Into a directory (`./`, `./scripts/`) a source keeps its name; otherwise it is the destination.
+      const target = destination.endsWith('/') ? path.join(buildDir, destination, path.basename(source)) : path.join(buildDir, destination);
+      await cp(path.join(context, source), target, { recursive: true });
+    }
+  }
   const buildStep = keyword(build, 'RUN').map((instruction) => instruction.getArgumentsContent() ?? '').find((command) => command.startsWith('npm run build'));
   t.match(buildStep, /^npm run build\b/);
-  await symlink(path.resolve('node_modules'), path.join(context, 'node_modules'), 'dir');
-  await run('npm', ['run', 'build'], { cwd: context, maxBuffer: 16 * 1024 * 1024 });
+  await symlink(path.resolve('node_modules'), path.join(buildDir, 'node_modules'), 'dir');
+  await run('npm', ['run', 'build'], { cwd: buildDir, maxBuffer: 16 * 1024 * 1024 });
 
   // The runtime stage's layout: the bundle, package.json, rules, schema; no node_modules here or above.
   const app = path.join(work, 'app');
-  await cp(path.join(context, 'dist', 'bundle'), path.join(app, 'dist', 'bundle'), { recursive: true });
+  await cp(path.join(buildDir, 'dist', 'bundle'), path.join(app, 'dist', 'bundle'), { recursive: true });
   await cp(path.join(context, 'package.json'), path.join(app, 'package.json'));
   await cp(path.join(context, 'rules'), path.join(app, 'rules'), { recursive: true });
   await cp(path.join(context, 'schema'), path.join(app, 'schema'), { recursive: true });
