@@ -224,7 +224,11 @@ export class ResourceCache {
     this.watchRequest = request;
     // The server ends the watch after timeoutSeconds; open well past that, nothing is listening.
     this.watchDeadline = setTimeout(() => {
-      if (!this.abandoned(generation)) this.failed(new Error(`the watch of ${this.path} is still open ${timeoutSeconds} s after it began, though it asked the server to end it then; the connection is taken for dead`));
+      if (this.abandoned(generation)) return;
+      // It stayed open its whole term, so it lasted (as in onWatchEnd): the retry after it waits
+      // from initialMs, not as long as the failures before it made the wait.
+      this.failures = 0;
+      this.failed(new Error(`the watch of ${this.path} is still open ${timeoutSeconds} s after it began, though it asked the server to end it then; the connection is taken for dead`));
     }, timeoutSeconds * 1000 + this.timing.deadAfterMs);
     this.watchDeadline.unref();
     return undefined;

@@ -3,7 +3,7 @@
  * arrive after their watch ended, a watch refused before client-node's watch() returns, a watch
  * request never answered, a connection that dies without a word, watches cut as they open.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { ApiClient } from '../../src/cluster/api.js';
 import { ResourceCache, type WatchTiming } from '../../src/cluster/cache.js';
 import type { KubeObject } from '../../src/engine/types.js';
@@ -241,8 +241,11 @@ t.test('a watch expired (ERROR 410) after it delivered relists, in sync', async 
   cache.stop();
 });
 
-t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a watch that lasted and after a fresh start', async (t) => {
-  // Every wait shorter than a minute is recorded and run when the test says; jitter at its top (x1).
+/**
+ * Every wait shorter than a minute is recorded instead of scheduled, and run when the test calls
+ * `next`; jitter at its top (x1). Restored when the test ends.
+ */
+function recordedWaits(t: Test) {
   const waits: { ms: number; run: () => void }[] = [];
   const realSetTimeout = globalThis.setTimeout;
   const realRandom = Math.random;
@@ -256,16 +259,24 @@ t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a w
     globalThis.setTimeout = realSetTimeout;
     Math.random = realRandom;
   });
-  let refusal: unknown = Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
-  const { client, watches } = scriptedClient([policy('a', '5')], { refuseWhile: () => refusal });
-  const cache = new ResourceCache(PATH, client, {}, { initialMs: 100, maxMs: 400 }, LONG);
-  t.teardown(() => cache.stop());
+  /** Runs the first recorded wait and lets what it started settle; returns its length. */
   const next = async () => {
     const wait = waits.shift();
     wait?.run();
     for (let i = 0; i < 5; i++) await tick();
     return wait?.ms;
   };
+  return { waits, next };
+}
+
+const serverError = () => Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
+
+t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a watch that lasted and after a fresh start', async (t) => {
+  const { waits, next } = recordedWaits(t);
+  let refusal: unknown = serverError();
+  const { client, watches } = scriptedClient([policy('a', '5')], { refuseWhile: () => refusal });
+  const cache = new ResourceCache(PATH, client, {}, { initialMs: 100, maxMs: 400 }, LONG);
+  t.teardown(() => cache.stop());
   await cache.start();
   const retries = [await next(), await next(), await next()];
   t.same(retries, [100, 200, 400], 'retries after failures: 100, 200, 400');
@@ -301,4 +312,33 @@ t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a w
   await tick();
   watches.at(-1)!.onEnd(null);
   t.equal(waits[0]?.ms, 100, 'after a fresh start, cut watches wait from initialMs again');
+});
+
+t.test('a watch taken for dead after its whole term lasted: the retry after it waits from initialMs', async (t) => {
+  const { waits, next } = recordedWaits(t);
+  let refusal: unknown = serverError();
+  const { client, watches } = scriptedClient([policy('a', '5')], { refuseWhile: () => refusal });
+  // Taken for dead 50 ms after it opens (a wait the test runs); retries 100, 200, 400.
+  const cache = new ResourceCache(PATH, client, {}, { initialMs: 100, maxMs: 400 }, { ...LONG, timeoutSeconds: () => 0, deadAfterMs: 50 });
+  t.teardown(() => cache.stop());
+  await cache.start();
+  t.same([await next(), await next(), await next()], [100, 200, 400], 'failures first: the waits grow to maxMs');
+  refusal = undefined;
+  await next();
+  t.equal(cache.state, 'synced');
+  t.same(
+    waits.map((wait) => wait.ms),
+    [50],
+    'only the open watch’s deadline is pending',
+  );
+  await next();
+  t.equal(cache.state, 'unavailable', 'the silent watch is given up');
+  t.ok(watches.at(-1)!.request.signal.aborted);
+  t.same(
+    waits.map((wait) => wait.ms),
+    [100],
+    'and the retry waits initialMs: the watch lasted, so the failures before it no longer count',
+  );
+  await next();
+  t.equal(cache.state, 'synced');
 });
