@@ -1,7 +1,7 @@
 /**
  * Where `perimeter serve`'s log lines go: gathered in memory and handed to pino's own destination
- * (sonic-boom, which does the writing: partial writes, EAGAIN, a closed descriptor) about 4,096
- * characters at a time, instead of one write per review.
+ * (sonic-boom, which does the writing: partial writes, EAGAIN, a closed descriptor) a batch at a
+ * time (`serve` sets 16 KiB), instead of one write per review.
  *
  * Why not sonic-boom's own `minLength` buffering: it appends each line to one growing string and
  * measures that string's UTF-8 length on every write, which copies the whole buffer each time

@@ -119,7 +119,7 @@ t.test('a quiet server writes its buffered decision lines within the flush inter
   const { child, exited, output, url, ca } = await startServe(t, ['--log-level', 'info']);
   const denied = loadRecordings().find((r) => r.file.startsWith('003-'))!;
   t.equal((await post(url, '/validate', JSON.stringify(denied.body), { ca })).status, 200);
-  // One short line is far below the 4 KiB buffer: only the periodic flush can write it. The
+  // One short line is far below the 16 KiB buffer: only the periodic flush can write it. The
   // bound is the test's own timeout; the line normally shows within a second.
   while (!output.stdout.includes(denied.body.request.uid)) await new Promise((resolve) => setTimeout(resolve, 100));
   t.ok(child.exitCode === null, 'written while the server still runs');
@@ -132,7 +132,7 @@ t.test('a server that crashes still writes the decision lines it had buffered', 
   const crashOnSignal = 'data:text/javascript,process.once("SIGUSR2",()=>setImmediate(()=>{throw new Error("simulated crash")}))';
   const { child, exited, output, url, ca } = await startServe(t, ['--log-level', 'info'], ['--import', crashOnSignal]);
   const denied = loadRecordings().find((r) => r.file.startsWith('003-'))!;
-  // One short line is far below the 4 KiB buffer, so only the flush at exit can write it, unless
+  // One short line is far below the 16 KiB buffer, so only the flush at exit can write it, unless
   // the once-a-second flush came first: then judge another, until one is still buffered at the
   // signal (normally the first).
   let uid = '';
