@@ -3,8 +3,9 @@
  * tests, never share counters). Label values come from fixed sets, never raw request data, so a
  * hostile request cannot grow the number of series.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { RESOURCE_KINDS } from '../engine/types.js';
+import { collectProcessMetrics } from './process-metrics.js';
 
 /**
  * Label values of the review metrics. Route, kind and operation come from requests: the last of
@@ -186,7 +187,7 @@ export interface Metrics {
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'perimeter_' });
+  if (options.defaultMetrics !== false) collectProcessMetrics(registry, 'perimeter_');
   return {
     registry,
     requests: new ReviewCounter(registry),

@@ -3,7 +3,7 @@
  * must be what prom-client's own Counter and Histogram would print for the same reviews, so each
  * case below is also fed to those, and the two texts compared.
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import t from 'tap';
 import { createMetrics, type ReviewLabels } from '../../src/server/metrics.js';
 
@@ -122,4 +122,23 @@ t.test('the registry exports the durations as JSON too', async (t) => {
       { labels: { le: '+Inf', route: 'validate' }, value: 1, metricName: 'perimeter_admission_duration_seconds_bucket' },
     ],
   );
+});
+
+t.test('the process metrics are prom-client’s defaults, but its GC duration histogram', async (t) => {
+  const names = async (registry: Registry) => (await registry.getMetricsAsJSON()).map((metric) => metric.name).sort();
+  const ours = await names(createMetrics().registry);
+  const without = await names(createMetrics({ defaultMetrics: false }).registry);
+  const defaults = new Registry();
+  collectDefaultMetrics({ register: defaults, prefix: 'perimeter_' });
+  const expected = (await names(defaults)).filter((name) => name !== 'perimeter_nodejs_gc_duration_seconds');
+  t.ok(expected.length > 20, `prom-client's defaults, ${expected.length} families`);
+  t.same(
+    ours.filter((name) => !without.includes(name)),
+    expected,
+    'the same families, prefixed: a collector prom-client adds or renames shows here',
+  );
+  t.notOk(ours.includes('perimeter_nodejs_gc_duration_seconds'), 'no GC histogram: it would observe every collection');
+  const text = await createMetrics().registry.metrics();
+  t.match(text, /\nperimeter_process_resident_memory_bytes \d+\n/, 'they read the process when scraped');
+  t.match(text, /\nperimeter_nodejs_eventloop_lag_p99_seconds [\d.e+-]+\n/);
 });
