@@ -82,7 +82,8 @@ export class ResourceCache {
   private current: CacheState = 'starting';
   private everSynced = false;
   /**
-   * Failures since a watch last lasted (see `onWatchEnd`): how long the next retry waits. Not reset
+   * Failures since a watch last lasted (see `onWatchEnd`) or stayed open past its deadline (see
+   * `openWatch`): how long the next retry waits. Not reset
    * when a start merely opens its watch, or a watch that fails as it opens would relist every
    * `initialMs` for as long as that goes on.
    */
@@ -225,8 +226,9 @@ export class ResourceCache {
     // The server ends the watch after timeoutSeconds; open well past that, nothing is listening.
     this.watchDeadline = setTimeout(() => {
       if (this.abandoned(generation)) return;
-      // It stayed open its whole term, so it lasted (as in onWatchEnd): the retry after it waits
-      // from initialMs, not as long as the failures before it made the wait.
+      // It stayed open its whole term, so it lasted (as onWatchEnd counts it, the term being far
+      // longer than shortWatchMs): the retry after it waits from initialMs, not as long as the
+      // failures before it made the wait.
       this.failures = 0;
       this.failed(new Error(`the watch of ${this.path} is still open ${timeoutSeconds} s after it began, though it asked the server to end it then; the connection is taken for dead`));
     }, timeoutSeconds * 1000 + this.timing.deadAfterMs);

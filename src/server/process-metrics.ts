@@ -5,12 +5,13 @@
  *
  * Why not `collectDefaultMetrics()`: its GC histogram observes every collection through a `gc`
  * PerformanceObserver, and Node hands each collection to it as an entry, in a turn of its own, on
- * code that runs too seldom to be optimized. With young-generation collections every couple of
- * hundred reviews, `perf` at 16 connections put that at 1.3 µs per review (README, Performance),
- * more than validating and counting the review together. The other collectors read the process
- * only when scraped, except the event-loop delay, which Node samples natively.
- * `collectDefaultMetrics` takes no list of collectors to leave out, so these are its own modules,
- * called as it calls them.
+ * code that `perf` shows running unoptimized. With a young-generation collection every couple of
+ * hundred reviews, that cost more per review than validating and counting it (README,
+ * Performance). The other collectors read the process when scraped (and some once at start),
+ * except the event-loop delay, which Node samples natively. `collectDefaultMetrics` takes no
+ * list of collectors to leave out, so these are its own modules, called as it calls them. They
+ * are imported by path: prom-client 15 has no `exports` map, and one that left them out would
+ * fail the build, not the server.
  */
 import eventLoopLag from 'prom-client/lib/metrics/eventLoopLag.js';
 import heapSizeAndUsed from 'prom-client/lib/metrics/heapSizeAndUsed.js';

@@ -60,6 +60,7 @@ const LONG: WatchTiming = { timeoutSeconds: () => 600, deadAfterMs: 60_000, answ
 const NO_RETRY = { initialMs: 60_000, maxMs: 60_000 };
 
 const policy = (name: string, resourceVersion: string): KubeObject => ({ metadata: { name, namespace: 'team-a', resourceVersion } });
+const serverError = () => Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
 
 /** A cache over `client` that records every state it reports, in order. */
 function recordingCache(client: ApiClient, backoff = NO_RETRY, timing = LONG) {
@@ -89,7 +90,7 @@ t.test('events of a watch that has ended change nothing; the resumed watch carri
 });
 
 t.test('a watch refused before watch() returns is a failure, not a sync', async (t) => {
-  const refusal = Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
+  const refusal = serverError();
   const { client, lists } = scriptedClient([policy('a', '5')], { refuseFirstWatch: refusal });
   const { cache, states } = recordingCache(client);
   await cache.start();
@@ -269,8 +270,6 @@ function recordedWaits(t: Test) {
   return { waits, next };
 }
 
-const serverError = () => Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
-
 t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a watch that lasted and after a fresh start', async (t) => {
   const { waits, next } = recordedWaits(t);
   let refusal: unknown = serverError();
@@ -290,7 +289,7 @@ t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a w
   await next();
   t.equal(cache.state, 'synced');
   watches.at(-1)!.onEvent('ADDED', policy('b', '6'));
-  watches.at(-1)!.onEnd(Object.assign(new Error('Internal Server Error'), { statusCode: 500 }));
+  watches.at(-1)!.onEnd(serverError());
   t.equal(waits[0]?.ms, 100, 'after a success, from initialMs again');
   await next();
   t.equal(cache.state, 'synced');
@@ -305,7 +304,7 @@ t.test('the waits: doubling from initialMs up to maxMs, counted afresh after a w
   t.equal(waits[0]?.ms, 200);
   await next();
   // A failure and a fresh start: the count of cut watches starts again.
-  watches.at(-1)!.onEnd(Object.assign(new Error('Internal Server Error'), { statusCode: 500 }));
+  watches.at(-1)!.onEnd(serverError());
   await next();
   t.equal(cache.state, 'synced');
   watches.at(-1)!.onEnd(null);

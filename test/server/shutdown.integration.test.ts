@@ -2,37 +2,11 @@
  * SIGTERM against the real executable: the listener closes at once, a review already in flight
  * is answered, idle keep-alive connections do not hold the process, and it exits 0.
  */
-import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import t from 'tap';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { loadRecordings } from '../recordings.js';
 import { get, post } from './client.js';
-
-const BIN = path.resolve('dist/bundle/perimeter.js');
-const RULES = path.resolve('rules');
-
-/** Starts `perimeter serve` on a free loopback port with a fresh development certificate. */
-async function startServe(t: Test, extraArgs: string[] = [], nodeArgs: string[] = []) {
-  const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-shutdown-'));
-  t.teardown(() => rm(cwd, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--cluster', 'off', ...(extraArgs.includes('--log-level') ? [] : ['--log-level', 'silent']), ...extraArgs], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const output = { stderr: '', stdout: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      output.stderr += chunk.toString();
-      const found = /serving on (https:\/\/127\.0\.0\.1:\d+)/.exec(output.stderr);
-      if (found?.[1] !== undefined) resolve(found[1]);
-    });
-    child.on('exit', () => reject(new Error(`server exited early: ${output.stderr}`)));
-  });
-  const ca = await readFile(path.join(cwd, '.perimeter', 'ca.crt'), 'utf8');
-  return { child, exited, output, url, ca };
-}
+import { startServe } from './serve-process.js';
 
 t.test('SIGTERM with a review in flight', async (t) => {
   const { child, exited, output, url, ca } = await startServe(t);
