@@ -83,9 +83,8 @@ export class ResourceCache {
   private everSynced = false;
   /**
    * Failures since a watch last lasted (see `onWatchEnd`) or stayed open past its deadline (see
-   * `openWatch`): how long the next retry waits. Not reset
-   * when a start merely opens its watch, or a watch that fails as it opens would relist every
-   * `initialMs` for as long as that goes on.
+   * `openWatch`): how long the next retry waits. Not reset when a start merely opens its watch,
+   * or a watch that fails as it opens would relist every `initialMs` for as long as that goes on.
    */
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
