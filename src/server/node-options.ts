@@ -4,10 +4,11 @@
  * Young generation at 4 MiB per semi-space instead of V8's 16 (`SERVE_NODE_OPTIONS`, a start-up
  * flag: `npm start`, the chart's Deployment (NODE_OPTIONS) and `npm run bench` pass it, and tests
  * check that they agree; the image's entry point, which also runs `check` and `audit`, does not,
- * so a plain `docker run` of `serve` has V8's default): a review's garbage (the parsed AdmissionReview, fastify's request
- * and reply) dies young, so a smaller nursery only means more, equally short scavenges. Measured
- * under the bench's load (16 connections): RSS 90-96 MiB instead of 113-122, and no throughput
- * difference within the noise of 10 rounds (README, Performance).
+ * so a plain `docker run` of `serve` has V8's default): a review's garbage (the parsed
+ * AdmissionReview, fastify's request and reply) dies young, so a smaller nursery only means more,
+ * equally short scavenges. Measured under the bench's load (16 connections): RSS 90-96 MiB
+ * instead of 113-122, and no throughput difference within the noise of 10 rounds (README,
+ * Performance).
  *
  * Old generation grown by 20% over what a full collection left alive (`applyServeHeapSettings`,
  * which the executable calls for `serve` before loading the rest of the program, because V8 does

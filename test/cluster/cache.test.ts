@@ -6,6 +6,7 @@
 import t, { type Test } from 'tap';
 import type { ApiClient } from '../../src/cluster/api.js';
 import { ResourceCache, type WatchTiming } from '../../src/cluster/cache.js';
+import { NETWORK_POLICIES_PATH } from '../../src/cluster/live-view.js';
 import type { KubeObject } from '../../src/engine/types.js';
 import { until } from '../helpers.js';
 
@@ -23,10 +24,10 @@ interface ScriptedWatch {
 
 /**
  * A client whose list answers `items` and whose watches are handed to the test to drive. With
- * `holdFirstWatch`, the first watch() returns only when the test calls `answer`.
+ * `holdFirstWatch`, the first watch() returns only when the test calls `answer`; while
+ * `refuseWhile` returns something, each watch is refused with it.
  */
-function scriptedClient(items: KubeObject[], options: { refuseFirstWatch?: unknown; holdFirstWatch?: boolean; refuseWhile?: () => unknown } = {}) {
-  const { refuseFirstWatch } = options;
+function scriptedClient(items: KubeObject[], options: { holdFirstWatch?: boolean; refuseWhile?: () => unknown } = {}) {
   const watches: ScriptedWatch[] = [];
   let answer: (() => void) | undefined;
   let lists = 0;
@@ -42,8 +43,8 @@ function scriptedClient(items: KubeObject[], options: { refuseFirstWatch?: unkno
         const request = new AbortController();
         watches.push({ onEvent, onEnd, resourceVersion: query.resourceVersion, timeoutSeconds: query.timeoutSeconds, request });
         // client-node reports a refused watch through the end callback before it returns.
-        if (refuseFirstWatch !== undefined && first) onEnd(refuseFirstWatch);
-        else if (options.refuseWhile?.() !== undefined) onEnd(options.refuseWhile());
+        const refusal = options.refuseWhile?.();
+        if (refusal !== undefined) onEnd(refusal);
         if (options.holdFirstWatch === true && first) await new Promise<void>((resolve) => (answer = resolve));
         return request;
       },
@@ -52,7 +53,7 @@ function scriptedClient(items: KubeObject[], options: { refuseFirstWatch?: unkno
   return { client: client as unknown as ApiClient, watches, lists: () => lists, answer: () => answer?.() };
 }
 
-const PATH = '/apis/networking.k8s.io/v1/networkpolicies';
+const PATH = NETWORK_POLICIES_PATH;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 /** Bounds far away, for tests about one of them. */
@@ -91,7 +92,7 @@ t.test('events of a watch that has ended change nothing; the resumed watch carri
 
 t.test('a watch refused before watch() returns is a failure, not a sync', async (t) => {
   const refusal = serverError();
-  const { client, lists } = scriptedClient([policy('a', '5')], { refuseFirstWatch: refusal });
+  const { client, lists } = scriptedClient([policy('a', '5')], { refuseWhile: () => refusal });
   const { cache, states } = recordingCache(client);
   await cache.start();
   t.equal(cache.state, 'unavailable');
