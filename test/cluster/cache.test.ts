@@ -24,17 +24,20 @@ interface ScriptedWatch {
 
 /**
  * A client whose list answers `items` and whose watches are handed to the test to drive. With
+ * `holdFirstList`, the first list answers only when the test calls `answerList`; with
  * `holdFirstWatch`, the first watch() returns only when the test calls `answer`; while
  * `refuseWhile` returns something, each watch is refused with it.
  */
-function scriptedClient(items: KubeObject[], options: { holdFirstWatch?: boolean; refuseWhile?: () => unknown } = {}) {
+function scriptedClient(items: KubeObject[], options: { holdFirstList?: boolean; holdFirstWatch?: boolean; refuseWhile?: () => unknown } = {}) {
   const watches: ScriptedWatch[] = [];
   let answer: (() => void) | undefined;
+  let answerList: (() => void) | undefined;
   let lists = 0;
   const client = {
     server: 'https://scripted',
     list: async () => {
       lists++;
+      if (options.holdFirstList === true && lists === 1) await new Promise<void>((resolve) => (answerList = resolve));
       return { items, resourceVersion: '10', continueToken: '' };
     },
     watch: {
@@ -50,7 +53,7 @@ function scriptedClient(items: KubeObject[], options: { holdFirstWatch?: boolean
       },
     },
   };
-  return { client: client as unknown as ApiClient, watches, lists: () => lists, answer: () => answer?.() };
+  return { client: client as unknown as ApiClient, watches, lists: () => lists, answer: () => answer?.(), answerList: () => answerList?.() };
 }
 
 const PATH = NETWORK_POLICIES_PATH;
@@ -145,6 +148,60 @@ t.test('a watch the server never answers fails the start; its late answer is abo
   t.ok(watches[0]!.request.signal.aborted, 'the answer that came too late is aborted');
   t.equal(cache.state, 'unavailable');
   cache.stop();
+});
+
+t.test('stop() during the list: what it answers is not kept, and no watch opens', async (t) => {
+  const { client, watches, lists, answerList } = scriptedClient([policy('a', '5')], { holdFirstList: true });
+  const { cache, states } = recordingCache(client);
+  const started = cache.start();
+  await until(() => lists() === 1);
+  cache.stop();
+  answerList();
+  await started;
+  t.equal(watches.length, 0, 'no watch');
+  t.same(states, [], 'no state reported: stopping is not a failure');
+  t.equal(cache.state, 'starting');
+  t.notOk(cache.hasSynced);
+  t.equal(cache.list('team-a'), undefined, 'nothing to read');
+});
+
+t.test('stop() while a watch is being opened: the watch is aborted when it returns', async (t) => {
+  const { client, watches, answer } = scriptedClient([policy('a', '5')], { holdFirstWatch: true });
+  const { cache, states } = recordingCache(client);
+  const started = cache.start();
+  await until(() => watches.length === 1);
+  cache.stop();
+  answer();
+  await started;
+  t.ok(watches[0]!.request.signal.aborted);
+  t.same(states, [], 'never reported synced');
+  t.notOk(cache.hasSynced);
+});
+
+t.test('stop() with a watch open: it is aborted, its later events and end change nothing, the copy stays as it was', async (t) => {
+  const { client, watches, lists } = scriptedClient([policy('a', '5')]);
+  const { cache, states } = recordingCache(client);
+  await cache.start();
+  cache.stop();
+  t.ok(watches[0]!.request.signal.aborted, 'aborted');
+  watches[0]!.onEvent('ADDED', policy('late', '11'));
+  watches[0]!.onEnd(serverError());
+  await tick();
+  t.same(states, ['synced'], 'neither unavailable nor anything else after the stop');
+  t.same(cache.list('team-a')?.map((object) => (object.metadata as { name: string }).name), ['a'], 'the late event is not kept');
+  t.equal(watches.length, 1, 'no resume');
+  t.equal(lists(), 1, 'no relist');
+});
+
+t.test('stop() cancels a retry that was waiting', async (t) => {
+  const { client, lists } = scriptedClient([policy('a', '5')], { refuseWhile: () => serverError() });
+  const { cache, states } = recordingCache(client, { initialMs: 10, maxMs: 10 });
+  await cache.start();
+  t.same(states, ['unavailable']);
+  cache.stop();
+  await sleep(60);
+  t.equal(lists(), 1, 'no second start after the back-off');
+  t.same(states, ['unavailable']);
 });
 
 t.test('watches that end as they open resume at once, then after a delay', async (t) => {
