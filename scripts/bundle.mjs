@@ -24,6 +24,7 @@ const CLIENT_NODE = `${path.sep}node_modules${path.sep}@kubernetes${path.sep}cli
  * client-node's package.json does not declare its modules free of side effects, though they are
  * (none changes anything outside itself when imported), so esbuild would keep every module its
  * index imports, used or not. Declaring it lets esbuild keep only what KubeConfig and Watch reach.
+ * @type {esbuild.Plugin}
  */
 const clientNodeWithoutSideEffects = {
   name: 'client-node-without-side-effects',
