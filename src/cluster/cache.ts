@@ -69,6 +69,11 @@ export interface CacheEvents {
 export class ResourceCache {
   /** The objects by namespace ('' for cluster-scoped ones), then by name. */
   private objects = new Map<string, Map<string, KubeObject>>();
+  /**
+   * What `list` last answered per namespace, until that namespace changes: checks read a
+   * namespace's objects on every review, and copying them each time cost in proportion to them.
+   */
+  private listed = new Map<string, readonly KubeObject[]>();
   /** Where a watch resumes; empty when the next step must be a list. */
   private resourceVersion = '';
   private watchRequest: AbortController | undefined;
@@ -109,7 +114,12 @@ export class ResourceCache {
   /** Objects of a namespace ('' for cluster-scoped ones), or undefined while untrusted. */
   list(namespace: string): readonly KubeObject[] | undefined {
     if (this.current !== 'synced') return undefined;
-    return [...(this.objects.get(namespace)?.values() ?? [])];
+    const stored = this.objects.get(namespace);
+    // Only namespaces that hold objects are remembered, so reviews in many empty ones grow nothing.
+    if (stored === undefined) return NOTHING;
+    let objects = this.listed.get(namespace);
+    if (objects === undefined) this.listed.set(namespace, (objects = Object.freeze([...stored.values()])));
+    return objects;
   }
 
   /** One object: null when absent, undefined while the cache is untrusted. */
@@ -157,6 +167,8 @@ export class ResourceCache {
           const { items, resourceVersion } = await listAllPages(this.client, this.path);
           if (this.abandoned(generation)) return false;
           this.objects = new Map();
+          // store() forgets the answers of the namespaces it fills; this drops the rest too.
+          this.listed = new Map();
           for (const object of items) this.store(object);
           this.resourceVersion = resourceVersion;
         }
@@ -283,12 +295,14 @@ export class ResourceCache {
     let objects = this.objects.get(namespace);
     if (objects === undefined) this.objects.set(namespace, (objects = new Map()));
     objects.set(nameKey(object), object);
+    this.listed.delete(namespace);
   }
 
   private forget(object: KubeObject): void {
     const namespace = namespaceKey(object);
     const objects = this.objects.get(namespace);
     objects?.delete(nameKey(object));
+    this.listed.delete(namespace);
     // Namespaces come and go (preview environments): an empty one is not kept until the next list.
     if (objects?.size === 0) this.objects.delete(namespace);
   }
@@ -338,5 +352,6 @@ export class ResourceCache {
   }
 }
 
+const NOTHING: readonly KubeObject[] = Object.freeze([]);
 const namespaceKey = (object: KubeObject) => str(metadataOf(object).namespace) ?? '';
 const nameKey = (object: KubeObject) => str(metadataOf(object).name) ?? '';

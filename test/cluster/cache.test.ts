@@ -93,6 +93,37 @@ t.test('events of a watch that has ended change nothing; the resumed watch carri
   cache.stop();
 });
 
+t.test('list() answers the same array until its namespace changes, and a fresh one with the change', async (t) => {
+  const { client, watches } = scriptedClient([policy('a', '5'), { metadata: { name: 'x', namespace: 'team-b', resourceVersion: '6' } }]);
+  const cache = new ResourceCache(PATH, client);
+  t.teardown(() => cache.stop());
+  await cache.start();
+  const names = (objects: readonly KubeObject[] | undefined) => objects?.map((object) => (object.metadata as { name: string }).name);
+  const first = cache.list('team-a');
+  t.same(names(first), ['a']);
+  t.equal(cache.list('team-a'), first, 'unchanged: the same array, not a copy per call');
+  t.ok(Object.isFrozen(first), 'which no caller can change');
+  watches[0]!.onEvent('ADDED', { metadata: { name: 'y', namespace: 'team-b', resourceVersion: '7' } });
+  t.equal(cache.list('team-a'), first, 'a change in another namespace leaves it');
+  watches[0]!.onEvent('ADDED', policy('b', '8'));
+  const second = cache.list('team-a');
+  t.same(names(second), ['a', 'b'], 'an object added');
+  t.same(names(first), ['a'], 'the array answered before is as it was');
+  watches[0]!.onEvent('MODIFIED', { metadata: { name: 'a', namespace: 'team-a', resourceVersion: '9', labels: { changed: 'yes' } } });
+  t.same(cache.list('team-a')?.map((object) => (object.metadata as { labels?: unknown }).labels), [{ changed: 'yes' }, undefined], 'an object changed');
+  watches[0]!.onEvent('DELETED', policy('a', '10'));
+  t.same(names(cache.list('team-a')), ['b'], 'an object deleted');
+  watches[0]!.onEvent('DELETED', policy('b', '11'));
+  t.same(cache.list('team-a'), [], 'all deleted');
+  t.same(cache.list('no-such-namespace'), []);
+  // A relist replaces everything: what was answered before it is not answered after it.
+  t.same(names(cache.list('team-b')), ['x', 'y']);
+  watches[0]!.onEnd(Object.assign(new Error('Gone'), { statusCode: 410 }));
+  await until(() => watches.length === 2);
+  t.same(names(cache.list('team-a')), ['a'], 'after the relist, the list’s objects');
+  t.same(names(cache.list('team-b')), ['x']);
+});
+
 t.test('a watch refused before watch() returns is a failure, not a sync', async (t) => {
   const refusal = serverError();
   const { client, lists } = scriptedClient([policy('a', '5')], { refuseWhile: () => refusal });
