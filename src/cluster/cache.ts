@@ -167,7 +167,8 @@ export class ResourceCache {
           const { items, resourceVersion } = await listAllPages(this.client, this.path);
           if (this.abandoned(generation)) return false;
           this.objects = new Map();
-          // store() forgets the answers of the namespaces it fills; this drops the rest too.
+          // store() forgets the answers of the namespaces it fills, and list() never reads those of
+          // namespaces gone from the list; dropping them all here only frees their memory.
           this.listed = new Map();
           for (const object of items) this.store(object);
           this.resourceVersion = resourceVersion;

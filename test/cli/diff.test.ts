@@ -175,7 +175,17 @@ t.test('a warning made a denial: newly denied, and no longer warned by the same 
       },
     ],
   );
-  t.match(impact.summary, { 'newly denied': 1, 'no longer warned': 1, 'newly warned': 0, 'still denied': 0 });
+  t.same(impact.summary, {
+    objects: 32,
+    'newly denied': 1,
+    'also denied': 0,
+    'newly warned': 0,
+    'newly patched': 0,
+    'no longer denied': 0,
+    'still denied': 0,
+    'no longer warned': 1,
+    'no longer patched': 0,
+  });
 });
 
 t.test('diff usage errors', async (t) => {
