@@ -63,7 +63,9 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 const LONG: WatchTiming = { timeoutSeconds: () => 600, deadAfterMs: 60_000, answerMs: 60_000, shortWatchMs: 60_000 };
 const NO_RETRY = { initialMs: 60_000, maxMs: 60_000 };
 
-const policy = (name: string, resourceVersion: string): KubeObject => ({ metadata: { name, namespace: 'team-a', resourceVersion } });
+const policy = (name: string, resourceVersion: string, namespace = 'team-a'): KubeObject => ({ metadata: { name, namespace, resourceVersion } });
+/** The names of what `list` answered, in its order. */
+const names = (objects: readonly KubeObject[] | undefined) => objects?.map((object) => (object.metadata as { name: string }).name);
 const serverError = () => Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
 
 /** A cache over `client` that records every state it reports, in order. */
@@ -84,9 +86,9 @@ t.test('events of a watch that has ended change nothing; the resumed watch carri
   t.equal(watches.length, 2, 'a normal end resumes');
   t.equal(watches[1]!.resourceVersion, '10', 'from the list’s resourceVersion');
   first!.onEvent('ADDED', policy('late', '11'));
-  t.same(cache.list('team-a')?.map((object) => (object.metadata as { name: string }).name), ['a'], 'the ended watch’s event is ignored');
+  t.same(names(cache.list('team-a')), ['a'], 'the ended watch’s event is ignored');
   watches[1]!.onEvent('ADDED', policy('b', '12'));
-  t.same(cache.list('team-a')?.map((object) => (object.metadata as { name: string }).name), ['a', 'b']);
+  t.same(names(cache.list('team-a')), ['a', 'b']);
   watches[1]!.onEvent('DELETED', policy('a', '13'));
   watches[1]!.onEvent('DELETED', policy('b', '14'));
   t.same(cache.list('team-a'), []);
@@ -94,16 +96,15 @@ t.test('events of a watch that has ended change nothing; the resumed watch carri
 });
 
 t.test('list() answers the same array until its namespace changes, and a fresh one with the change', async (t) => {
-  const { client, watches } = scriptedClient([policy('a', '5'), { metadata: { name: 'x', namespace: 'team-b', resourceVersion: '6' } }]);
+  const { client, watches } = scriptedClient([policy('a', '5'), policy('x', '6', 'team-b')]);
   const cache = new ResourceCache(PATH, client);
   t.teardown(() => cache.stop());
   await cache.start();
-  const names = (objects: readonly KubeObject[] | undefined) => objects?.map((object) => (object.metadata as { name: string }).name);
   const first = cache.list('team-a');
   t.same(names(first), ['a']);
   t.equal(cache.list('team-a'), first, 'unchanged: the same array, not a copy per call');
   t.ok(Object.isFrozen(first), 'which no caller can change');
-  watches[0]!.onEvent('ADDED', { metadata: { name: 'y', namespace: 'team-b', resourceVersion: '7' } });
+  watches[0]!.onEvent('ADDED', policy('y', '7', 'team-b'));
   t.equal(cache.list('team-a'), first, 'a change in another namespace leaves it');
   watches[0]!.onEvent('ADDED', policy('b', '8'));
   const second = cache.list('team-a');
@@ -224,7 +225,7 @@ t.test('stop() with a watch open: it is aborted, its later events and end change
   watches[0]!.onEnd(serverError());
   await tick();
   t.same(states, ['synced'], 'neither unavailable nor anything else after the stop');
-  t.same(cache.list('team-a')?.map((object) => (object.metadata as { name: string }).name), ['a'], 'the late event is not kept');
+  t.same(names(cache.list('team-a')), ['a'], 'the late event is not kept');
   t.equal(watches.length, 1, 'no resume');
   t.equal(lists(), 1, 'no relist');
 });

@@ -128,7 +128,8 @@ t.test('the process metrics are prom-client’s defaults, but its GC duration hi
   // Each family as scraped, less its values: name, help, type and how it aggregates.
   const described = async (registry: Registry) =>
     (await registry.getMetricsAsJSON()).map(({ name, help, type, aggregator }) => ({ name, help, type, aggregator })).sort((a, b) => a.name.localeCompare(b.name));
-  const ours = await described(createMetrics().registry);
+  const registry = createMetrics().registry;
+  const ours = await described(registry);
   const without = (await described(createMetrics({ defaultMetrics: false }).registry)).map((family) => family.name);
   const defaults = new Registry();
   collectDefaultMetrics({ register: defaults, prefix: 'perimeter_' });
@@ -143,7 +144,7 @@ t.test('the process metrics are prom-client’s defaults, but its GC duration hi
     ours.some((family) => family.name === 'perimeter_nodejs_gc_duration_seconds'),
     'no GC histogram: it would observe every collection',
   );
-  const text = await createMetrics().registry.metrics();
+  const text = await registry.metrics();
   t.match(text, /\nperimeter_process_resident_memory_bytes \d+\n/, 'they read the process when scraped');
   t.match(text, /\nperimeter_nodejs_eventloop_lag_p99_seconds [\d.e+-]+\n/);
 });
