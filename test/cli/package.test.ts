@@ -1,0 +1,38 @@
+/**
+ * The npm package, as someone installs it: `npm pack` of this checkout (the files package.json
+ * names), installed into an empty project. The bundle carries every dependency, so installing it
+ * must add nothing else, and the installed command must find its shipped rules on its own.
+ */
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+t.test('the packed package installs alone and checks with its shipped rules', async (t) => {
+  const work = await mkdtemp(path.join(tmpdir(), 'perimeter-package-'));
+  t.teardown(() => rm(work, { recursive: true, force: true }));
+  const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], { maxBuffer: 16 * 1024 * 1024 });
+  const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+
+  // A project with no rules directory of its own, so the command must fall back to the shipped ones.
+  const project = path.join(work, 'project');
+  await mkdir(project);
+  await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  // --offline: a dependency the package declared would come from npm's cache, and show up below.
+  await exec('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(work, filename)], { cwd: project });
+  const installed = (await readdir(path.join(project, 'node_modules'))).filter((entry) => !entry.startsWith('.'));
+  t.same(installed, ['perimeter'], 'installing perimeter adds no other package');
+
+  const bin = path.join(project, 'node_modules', '.bin', 'perimeter');
+  const checked = await exec(bin, ['check', path.resolve('examples/deny-external-ips-bad.yaml')], { cwd: project }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+  t.equal('code' in checked ? checked.code : 0, 1, checked.stderr);
+  t.match(checked.stdout, /deny\s+Service ex-external-ips\/capture\s+deny-external-ips/);
+  const linted = await exec(bin, ['lint-rules'], { cwd: project });
+  t.ok(linted.stdout.startsWith(`${path.join(project, 'node_modules', 'perimeter', 'rules')}: `), 'the shipped rules are found inside the package');
+  t.match(linted.stdout, /: \d+ rules valid/);
+  t.ok((await readdir(path.join(project, 'node_modules', 'perimeter', 'schema'))).includes('rules.schema.json'), 'the schema the shipped rules point at is packed');
+});
