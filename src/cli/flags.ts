@@ -8,23 +8,40 @@ export function oneOf<T extends string>(flag: string, value: unknown, allowed: r
   return text as T;
 }
 
-/** A flag's value read as a number when it is spelled as `pattern` says and lies in `min..max`. */
-function numberFlag(flag: string, value: unknown, what: string, pattern: RegExp, min: number, max: number): number {
+/** The bounds of a number flag, which its refusal also states (so the words cannot drift from the check). */
+export interface NumberBounds {
+  readonly min: number;
+  /** No upper bound when left out. */
+  readonly max?: number;
+  /** Why the bounds are what they are, said after them: "the API server's limit". */
+  readonly why?: string;
+}
+
+/** What a refused value should have been: `a port number 0..65535`, `a number of days, 0 or more`. */
+function expected(noun: string, { min, max, why }: NumberBounds): string {
+  const range = max === undefined ? `${noun}, ${min} or more` : `${noun} ${min}..${max}`;
+  return why === undefined ? range : `${range} (${why})`;
+}
+
+/** A flag's value read as a number when it is spelled as `pattern` says and lies within `bounds`. */
+function numberFlag(flag: string, value: unknown, noun: string, pattern: RegExp, bounds: NumberBounds): number {
   const text = String(value);
   const number = pattern.test(text) ? Number(text) : NaN;
-  if (!Number.isFinite(number) || number < min || number > max) throw new UsageError(`--${flag} must be ${what} (got "${text}")`);
+  if (!Number.isFinite(number) || number < bounds.min || number > (bounds.max ?? Number.MAX_SAFE_INTEGER)) {
+    throw new UsageError(`--${flag} must be ${expected(noun, bounds)} (got "${text}")`);
+  }
   return number;
 }
 
 /**
- * A flag's value as a whole number in `min..max`: digits only, so "", "1e3" or "0x1bb" are
- * refused, not read as 0, 1000 or 443.
+ * A flag's value as a whole number within `bounds`: digits only, so "", "1e3" or "0x1bb" are
+ * refused, not read as 0, 1000 or 443. `noun` names the value ("a port number").
  */
-export function wholeNumber(flag: string, value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  return numberFlag(flag, value, what, /^\d+$/, min, max);
+export function wholeNumber(flag: string, value: unknown, noun: string, bounds: NumberBounds): number {
+  return numberFlag(flag, value, noun, /^\d+$/, bounds);
 }
 
-/** A flag's value as a decimal number in `min..max` (fractions allowed: "0.5"); "", "1e2" or "-1" are refused. */
-export function decimalNumber(flag: string, value: unknown, what: string, min: number, max: number): number {
-  return numberFlag(flag, value, what, /^\d+(\.\d+)?$/, min, max);
+/** A flag's value as a decimal number within `bounds` (fractions allowed: "0.5"); "", "1e2" or "-1" are refused. */
+export function decimalNumber(flag: string, value: unknown, noun: string, bounds: NumberBounds): number {
+  return numberFlag(flag, value, noun, /^\d+(\.\d+)?$/, bounds);
 }

@@ -98,7 +98,7 @@ function parse(args: readonly string[], options: ParseArgsConfig['options']): { 
   }
 }
 
-const positiveInteger = (flag: string, value: unknown) => wholeNumber(flag, value, 'a positive integer', 1);
+const positiveInteger = (flag: string, value: unknown) => wholeNumber(flag, value, 'an integer', { min: 1 });
 
 /** Flags of the commands that judge files or a live cluster (audit, diff). */
 const OBJECT_SOURCE_FLAGS = {
@@ -156,9 +156,9 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
       const onTimeout = oneOf('on-timeout', values['on-timeout'], ON_TIMEOUT_VALUES);
       const cluster = oneOf('cluster', values.cluster, CLUSTER_MODES);
       if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
-      const port = wholeNumber('port', values.port, 'a port number 0..65535', 0, 65535);
+      const port = wholeNumber('port', values.port, 'a port number', { min: 0, max: 65535 });
       const logLevel = oneOf('log-level', values['log-level'], LOG_LEVELS);
-      const shutdownDelaySeconds = decimalNumber('shutdown-delay', values['shutdown-delay'], 'a number of seconds 0..300', 0, 300);
+      const shutdownDelaySeconds = decimalNumber('shutdown-delay', values['shutdown-delay'], 'a number of seconds', { min: 0, max: 300 });
       const devCertNames = parseDevCertNames(values['dev-cert-names']);
       return runServe(
         {
@@ -204,7 +204,7 @@ async function dispatch(argv: readonly string[], io: CommandIO): Promise<number>
     case 'lint-rules': {
       const { values, positionals } = parse(rest, { 'expiring-within': { type: 'string', default: String(DEFAULT_EXPIRY_WARNING_DAYS) }, expired: { type: 'string', default: 'error' } });
       if (positionals.length > 1) throw new UsageError('lint-rules takes one directory');
-      const expiringWithinDays = wholeNumber('expiring-within', values['expiring-within'], 'a number of days, 0 or more');
+      const expiringWithinDays = wholeNumber('expiring-within', values['expiring-within'], 'a number of days', { min: 0 });
       const expired = oneOf('expired', values.expired, LINT_SEVERITIES);
       return runLintRules({ rulesDir: positionals[0] ?? defaultRulesDir(), expiringWithinDays, expired }, io);
     }

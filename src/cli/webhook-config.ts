@@ -104,7 +104,7 @@ export async function runWebhookConfig(values: Record<string, string | boolean |
   if (typeof url !== 'string' || !/^https:\/\/[^/]/.test(url)) throw new UsageError('--url must be an https:// URL (the API server only calls webhooks over TLS)');
   if (typeof caFile !== 'string') throw new UsageError('--ca-file is required: the CA that signed the serving certificate (e.g. .perimeter/ca.crt)');
   const failurePolicy = oneOf('failure-policy', values['failure-policy'], FAILURE_POLICIES);
-  const timeoutSeconds = wholeNumber('timeout-seconds', values['timeout-seconds'], "an integer 1..30 (the API server's limit)", 1, 30);
+  const timeoutSeconds = wholeNumber('timeout-seconds', values['timeout-seconds'], 'an integer', { min: 1, max: 30, why: "the API server's limit" });
   let ca: string;
   try {
     ca = await readFile(caFile, 'utf8');

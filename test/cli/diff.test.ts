@@ -195,7 +195,7 @@ t.test('diff usage errors', async (t) => {
   t.match((await cli(['diff', '--base', 'no/such/rules'])).stderr, /diff takes either --cluster or FILE\.\.\./);
   t.match((await cli(['diff', '--base', 'rules', '-n', 'team-a', 'examples/no-open-sources-bad.yaml'])).stderr, /--kubeconfig and --namespace go with --cluster/);
   t.match((await cli(['diff', '--base', 'rules', '-o', 'html', 'examples/no-open-sources-bad.yaml'])).stderr, /--output must be one of: table, json, markdown \(got "html"\)/);
-  t.match((await cli(['diff', '--base', 'rules', '--cluster', '--chunk-size', '0'])).stderr, /--chunk-size must be a positive integer \(got "0"\)/);
+  t.match((await cli(['diff', '--base', 'rules', '--cluster', '--chunk-size', '0'])).stderr, /--chunk-size must be an integer, 1 or more \(got "0"\)/);
   const broken = await cli(['diff', '--base', 'no/such/rules', 'examples/no-open-sources-bad.yaml']);
   t.equal(broken.code, 2);
   t.match(broken.stderr, /no\/such\/rules: cannot read the rules directory: no such directory/);

@@ -20,9 +20,16 @@ const wholeRows: [unknown, number | undefined][] = [
 
 t.test('wholeNumber: digits only, within bounds', async (t) => {
   for (const [value, expected] of wholeRows) {
-    if (expected === undefined) t.throws(() => wholeNumber('port', value, 'a port 0..65535', 0, 65535), new UsageError(`--port must be a port 0..65535 (got "${String(value)}")`), String(value));
-    else t.equal(wholeNumber('port', value, 'a port 0..65535', 0, 65535), expected, String(value));
+    if (expected === undefined) t.throws(() => wholeNumber('port', value, 'a port', { min: 0, max: 65535 }), new UsageError(`--port must be a port 0..65535 (got "${String(value)}")`), String(value));
+    else t.equal(wholeNumber('port', value, 'a port', { min: 0, max: 65535 }), expected, String(value));
   }
+});
+
+t.test('the refusal states the bounds it checked: open above, and with their reason', async (t) => {
+  t.equal(wholeNumber('chunk-size', '9007199254740991', 'an integer', { min: 1 }), Number.MAX_SAFE_INTEGER);
+  t.throws(() => wholeNumber('chunk-size', '0', 'an integer', { min: 1 }), new UsageError('--chunk-size must be an integer, 1 or more (got "0")'));
+  t.throws(() => wholeNumber('chunk-size', '9007199254740992', 'an integer', { min: 1 }), new UsageError('--chunk-size must be an integer, 1 or more (got "9007199254740992")'), 'past the exact integers');
+  t.throws(() => wholeNumber('timeout-seconds', '31', 'an integer', { min: 1, max: 30, why: 'the limit' }), new UsageError('--timeout-seconds must be an integer 1..30 (the limit) (got "31")'));
 });
 
 const decimalRows: [unknown, number | undefined][] = [
@@ -40,8 +47,8 @@ const decimalRows: [unknown, number | undefined][] = [
 
 t.test('decimalNumber: digits with an optional fraction, within bounds', async (t) => {
   for (const [value, expected] of decimalRows) {
-    if (expected === undefined) t.throws(() => decimalNumber('shutdown-delay', value, 'seconds 0..300', 0, 300), new UsageError(`--shutdown-delay must be seconds 0..300 (got "${String(value)}")`), String(value));
-    else t.equal(decimalNumber('shutdown-delay', value, 'seconds 0..300', 0, 300), expected, String(value));
+    if (expected === undefined) t.throws(() => decimalNumber('shutdown-delay', value, 'seconds', { min: 0, max: 300 }), new UsageError(`--shutdown-delay must be seconds 0..300 (got "${String(value)}")`), String(value));
+    else t.equal(decimalNumber('shutdown-delay', value, 'seconds', { min: 0, max: 300 }), expected, String(value));
   }
 });
 
