@@ -102,6 +102,11 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
   return { certFile: created.certFile, keyFile: created.keyFile, generated: created.caFile };
 }
 
+/** How serve's logger is made: every line says which service wrote it. The decision-log tests make theirs the same way. */
+export function serveLoggerOptions(level: string): pino.LoggerOptions {
+  return { level, base: { service: 'perimeter' } };
+}
+
 /**
  * Log lines are written out when this many characters (about as many bytes) have gathered, or
  * after LOG_FLUSH_MS. Each batch runs sonic-boom's write path, which `perf` shows unoptimized in
@@ -126,7 +131,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // pino flushes only an asynchronous sonic-boom at exit by itself.
   const flushLogAtExit = () => logDestination.flushSync();
   process.once('exit', flushLogAtExit);
-  const log = pino({ level: options.logLevel, base: { service: 'perimeter' } }, logDestination);
+  const log = pino(serveLoggerOptions(options.logLevel), logDestination);
   const releaseLog = () => {
     logDestination.close();
     process.off('exit', flushLogAtExit);

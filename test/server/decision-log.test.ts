@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import t from 'tap';
 import { decisionLog, DECISION_MESSAGE } from '../../src/server/decision-log.js';
+import { serveLoggerOptions } from '../../src/server/serve.js';
 
 function capture(options: pino.LoggerOptions) {
   const lines: string[] = [];
@@ -100,7 +101,7 @@ t.test('a decision line is the line pino writes for the same fields', async (t) 
 t.test('a logger set up as serve sets it up gets the line without pino formatting it', async (t) => {
   // The fast path is the point of this module: with pino's own methods made to throw, the line
   // must still arrive. A logger with a level formatter must go through them (the fallback).
-  const plain = capture({ level: 'debug', base: { service: 'perimeter' } });
+  const plain = capture(serveLoggerOptions('debug'));
   const log = decisionLog(plain.logger);
   const refuse = () => {
     throw new Error('pino formatted the decision line');
@@ -138,7 +139,7 @@ t.test('a destination that needs per-line metadata gets the line through pino', 
       done();
     },
   });
-  const logger = pino({ level: 'info', base: { service: 'perimeter' } }, pino.multistream([{ stream: sink, level: 'info' }]));
+  const logger = pino(serveLoggerOptions('info'), pino.multistream([{ stream: sink, level: 'info' }]));
   decisionLog(logger)('info', records[0]![1]);
   decisionLog(logger)('debug', records[0]![1]);
   t.equal(lines.length, 1);
