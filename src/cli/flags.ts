@@ -18,7 +18,7 @@ export interface NumberBounds {
 }
 
 /** What a refused value should have been: `a port number 0..65535`, `a number of days, 0 or more`. */
-function expected(noun: string, { min, max, why }: NumberBounds): string {
+function describeBounds(noun: string, { min, max, why }: NumberBounds): string {
   const range = max === undefined ? `${noun}, ${min} or more` : `${noun} ${min}..${max}`;
   return why === undefined ? range : `${range} (${why})`;
 }
@@ -27,9 +27,11 @@ function expected(noun: string, { min, max, why }: NumberBounds): string {
 function numberFlag(flag: string, value: unknown, noun: string, pattern: RegExp, bounds: NumberBounds): number {
   const text = String(value);
   const number = pattern.test(text) ? Number(text) : NaN;
-  if (!Number.isFinite(number) || number < bounds.min || number > (bounds.max ?? Number.MAX_SAFE_INTEGER)) {
-    throw new UsageError(`--${flag} must be ${expected(noun, bounds)} (got "${text}")`);
+  if (!Number.isFinite(number) || number < bounds.min || (bounds.max !== undefined && number > bounds.max)) {
+    throw new UsageError(`--${flag} must be ${describeBounds(noun, bounds)} (got "${text}")`);
   }
+  // Open above, a number still has to be one that reads back as written (2^53 + 1 reads as 2^53).
+  if (number > Number.MAX_SAFE_INTEGER) throw new UsageError(`--${flag} must be at most ${Number.MAX_SAFE_INTEGER} (got "${text}")`);
   return number;
 }
 

@@ -12,6 +12,7 @@ import type { OnTimeout } from '../admission/time-budget.js';
 import { buildApp } from './app.js';
 import { LiveRules } from './live-rules.js';
 import { BatchedLines } from './log-lines.js';
+import { serveLoggerOptions } from './log-options.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { CertificateError, certificateCovers, readServingCertificate, type ServingCertificate } from './tls.js';
 import { watchDirectories, type Watch } from './watch.js';
@@ -100,11 +101,6 @@ async function certificateFiles(options: ServeOptions): Promise<{ certFile: stri
   const { generateDevelopmentCertificate } = await import('./dev-certificate.js');
   const created = await generateDevelopmentCertificate(options.devCertDir, options.devCertNames);
   return { certFile: created.certFile, keyFile: created.keyFile, generated: created.caFile };
-}
-
-/** How serve's logger is made: every line says which service wrote it. The decision-log tests make theirs the same way. */
-export function serveLoggerOptions(level: string): pino.LoggerOptions {
-  return { level, base: { service: 'perimeter' } };
 }
 
 /**

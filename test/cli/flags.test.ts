@@ -28,7 +28,7 @@ t.test('wholeNumber: digits only, within bounds', async (t) => {
 t.test('the refusal states the bounds it checked: open above, and with their reason', async (t) => {
   t.equal(wholeNumber('chunk-size', '9007199254740991', 'an integer', { min: 1 }), Number.MAX_SAFE_INTEGER);
   t.throws(() => wholeNumber('chunk-size', '0', 'an integer', { min: 1 }), new UsageError('--chunk-size must be an integer, 1 or more (got "0")'));
-  t.throws(() => wholeNumber('chunk-size', '9007199254740992', 'an integer', { min: 1 }), new UsageError('--chunk-size must be an integer, 1 or more (got "9007199254740992")'), 'past the exact integers');
+  t.throws(() => wholeNumber('chunk-size', '9007199254740992', 'an integer', { min: 1 }), new UsageError('--chunk-size must be at most 9007199254740991 (got "9007199254740992")'), 'past the exact integers');
   t.throws(() => wholeNumber('timeout-seconds', '31', 'an integer', { min: 1, max: 30, why: 'the limit' }), new UsageError('--timeout-seconds must be an integer 1..30 (the limit) (got "31")'));
 });
 

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import t from 'tap';
 import { decisionLog, DECISION_MESSAGE } from '../../src/server/decision-log.js';
-import { serveLoggerOptions } from '../../src/server/serve.js';
+import { serveLoggerOptions } from '../../src/server/log-options.js';
 
 function capture(options: pino.LoggerOptions) {
   const lines: string[] = [];
@@ -48,12 +48,12 @@ const records: [string, Record<string, unknown>][] = [
 ];
 
 t.test('a decision line is the line pino writes for the same fields', async (t) => {
-  // A base of our own (as serve has), pino's default (pid, hostname), none, and a child's bindings.
+  // serve's own base, pino's default (pid, hostname), none, and a child's bindings.
   const setups: [string, pino.LoggerOptions, Record<string, string> | undefined][] = [
-    ['base service', { base: { service: 'perimeter' } }, undefined],
+    ['base service', serveLoggerOptions('debug'), undefined],
     ['default base', {}, undefined],
     ['no base', { base: null }, undefined],
-    ['child', { base: { service: 'perimeter' } }, { component: 'webhook "x"' }],
+    ['child', serveLoggerOptions('debug'), { component: 'webhook "x"' }],
     // Options that change how a line reads: the line must still be pino's (through pino).
     ['a level formatter', { formatters: { level: (label) => ({ severity: label }) } }, undefined],
     ['another message key', { messageKey: 'message' }, undefined],

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,9 +13,11 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 
 t.test('the packed package installs alone and checks with its shipped rules', async (t) => {
-  const work = await mkdtemp(path.join(tmpdir(), 'perimeter-package-'));
+  // The real path: the installed command reports its rules directory by it (macOS's /var is a link).
+  const work = await realpath(await mkdtemp(path.join(tmpdir(), 'perimeter-package-')));
   t.teardown(() => rm(work, { recursive: true, force: true }));
-  const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], { maxBuffer: 16 * 1024 * 1024 });
+  // --ignore-scripts: prepack would rebuild dist/ under the tests running beside this one; pretest built it.
+  const packed = await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { maxBuffer: 16 * 1024 * 1024 });
   const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
 
   // A project with no rules directory of its own, so the command must fall back to the shipped ones.
@@ -26,6 +28,9 @@ t.test('the packed package installs alone and checks with its shipped rules', as
   await exec('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(work, filename)], { cwd: project });
   const installed = (await readdir(path.join(project, 'node_modules'))).filter((entry) => !entry.startsWith('.'));
   t.same(installed, ['perimeter'], 'installing perimeter adds no other package');
+  // npm skips an optional dependency it has not cached, and peers under legacy-peer-deps: read what the package declares too.
+  const manifest = JSON.parse(await readFile(path.join(project, 'node_modules', 'perimeter', 'package.json'), 'utf8')) as Record<string, unknown>;
+  for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies']) t.equal(manifest[field], undefined, `the package declares no ${field}`);
 
   const bin = path.join(project, 'node_modules', '.bin', 'perimeter');
   const checked = await exec(bin, ['check', path.resolve('examples/deny-external-ips-bad.yaml')], { cwd: project }).catch((error: { code: number; stdout: string; stderr: string }) => error);
