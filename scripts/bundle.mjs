@@ -9,11 +9,12 @@
 // rest loads. The output directory is two levels below the repository, like every
 // dist/<module>/, so the modules that find rules/ and package.json from import.meta.url find them
 // from the bundle too.
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { clientLoadedAtStart, generatedClientModules, modulesOutsideBundle } from './bundle-checks.mjs';
+import { bundledPackageDirs, thirdPartyNotices } from './third-party-notices.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE_DIR = path.join(ROOT, 'dist/bundle');
@@ -78,3 +79,7 @@ if (clientAtStart.length > 0) {
   console.error(`scripts/bundle.mjs: the Kubernetes client is loaded at start-up (in ${clientAtStart.join(', ')}); reach it through a dynamic import`);
   process.exit(1);
 }
+
+// The licence texts of the packages the bundle holds travel with it (the image and the npm
+// package copy dist/bundle whole).
+await writeFile(path.join(BUNDLE_DIR, 'THIRD-PARTY-NOTICES.txt'), await thirdPartyNotices(ROOT, bundledPackageDirs(metafile)));

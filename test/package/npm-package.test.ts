@@ -40,4 +40,9 @@ t.test('the packed package installs alone and checks with its shipped rules', as
   t.ok(linted.stdout.startsWith(`${path.join(project, 'node_modules', 'perimeter', 'rules')}: `), 'the shipped rules are found inside the package');
   t.match(linted.stdout, /: \d+ rules valid/);
   t.ok((await readdir(path.join(project, 'node_modules', 'perimeter', 'schema'))).includes('rules.schema.json'), 'the schema the shipped rules point at is packed');
+
+  // The bundle holds fastify's code, so its licence text travels with it.
+  const notices = await readFile(path.join(project, 'node_modules', 'perimeter', 'dist', 'bundle', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+  const fastify = JSON.parse(await readFile('node_modules/fastify/package.json', 'utf8')) as { version: string };
+  t.ok(notices.includes(`fastify@${fastify.version} (MIT)\n\n--- LICENSE\n${(await readFile('node_modules/fastify/LICENSE', 'utf8')).trimEnd()}\n`), 'the notices carry the bundled packages\' licence texts');
 });
