@@ -12,7 +12,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle.mjs scripts/bundle-checks.mjs ./scripts/
+COPY scripts/bundle.mjs scripts/bundle-checks.mjs scripts/third-party-notices.mjs ./scripts/
 COPY src ./src
 RUN npm run build \
     && mkdir -p /out/.perimeter
