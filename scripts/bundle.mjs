@@ -8,13 +8,14 @@
 // Kubernetes client and bin.js still makes its V8 settings (heap growth, scavenges) before the
 // rest loads. The output directory is two levels below the repository, like every
 // dist/<module>/, so the modules that find rules/ and package.json from import.meta.url find them
-// from the bundle too.
+// from the bundle too. The licence texts of the packages it holds go beside it
+// (THIRD-PARTY-NOTICES.txt, scripts/third-party-notices.mjs).
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { clientLoadedAtStart, generatedClientModules, modulesOutsideBundle } from './bundle-checks.mjs';
-import { bundledPackageDirs, thirdPartyNotices } from './third-party-notices.mjs';
+import { bundledPackages, thirdPartyNotices } from './third-party-notices.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE_DIR = path.join(ROOT, 'dist/bundle');
@@ -81,5 +82,14 @@ if (clientAtStart.length > 0) {
 }
 
 // The licence texts of the packages the bundle holds travel with it (the image and the npm
-// package copy dist/bundle whole).
-await writeFile(path.join(BUNDLE_DIR, 'THIRD-PARTY-NOTICES.txt'), await thirdPartyNotices(ROOT, bundledPackageDirs(metafile)));
+// package copy dist/bundle whole). Code from outside node_modules and the program would go
+// without its notice, so it stops the build.
+const { packageDirs, unplaced } = bundledPackages(metafile, 'dist/');
+if (unplaced.length > 0) {
+  console.error(`scripts/bundle.mjs: the bundle holds modules that are neither the program's nor in a node_modules package, so no licence notice can be found for them: ${unplaced.join(', ')}`);
+  process.exit(1);
+}
+const notices = await thirdPartyNotices(ROOT, packageDirs);
+// Some packages ship no licence file (their package.json names the licence): worth a look when one is new.
+if (notices.withoutFile.length > 0) console.warn(`scripts/bundle.mjs: no licence file in ${notices.withoutFile.join(', ')} (THIRD-PARTY-NOTICES.txt says so)`);
+await writeFile(path.join(BUNDLE_DIR, 'THIRD-PARTY-NOTICES.txt'), notices.text);

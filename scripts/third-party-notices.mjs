@@ -4,48 +4,77 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Where a package's directory ends in a path: `node_modules/name` or `node_modules/@scope/name`. */
-const PACKAGE_DIR = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//;
-
-/** File names that hold a package's licence or notice: LICENSE, LICENCE.md, COPYING, NOTICE.txt. */
-const LICENCE_FILE = /^(licen[cs]e|copying|notice)([.-].*)?$/i;
+/** A package's directory at the start of a path: `node_modules/name` or `node_modules/@scope/name`. */
+const PACKAGE_DIR = /^node_modules\/(?:@[^/]+\/)?[^/]+(?=\/)/;
 
 /**
- * The directories (relative to the build's working directory, as esbuild names its inputs) of
- * the packages whose modules are in the bundle, sorted; the program's own modules are not.
- * @param {import('esbuild').Metafile} metafile
- * @returns {string[]}
+ * File names that hold a package's licence or notice: LICENSE, LICENCE.md, LICENSE-MIT, UNLICENSE,
+ * COPYING, NOTICE.txt, ThirdPartyNotices.txt, CopyrightNotice.txt; not code (license.js).
  */
-export function bundledPackageDirs(metafile) {
+const LICENCE_FILE = /^(?:un)?licen[cs]e|^copying|notices?(?:\.(?:md|txt))?$/i;
+const CODE_FILE = /\.(?:[cm]?js|json|d\.ts)$/i;
+
+/**
+ * The bundle's inputs sorted into packages, by the directory under each input's last
+ * node_modules (a package nested in another's is a package of its own), and the inputs that are
+ * in no package and not the program's own compiled modules (`ownDir`): a linked or workspace
+ * package reaches esbuild by its real path, outside node_modules, and would otherwise go without
+ * its notice.
+ * @param {import('esbuild').Metafile} metafile
+ * @param {string} ownDir the program's compiled modules, as esbuild names inputs (`dist/`)
+ * @returns {{ packageDirs: string[], unplaced: string[] }}
+ */
+export function bundledPackages(metafile, ownDir) {
   /** @type {Set<string>} */
   const dirs = new Set();
+  /** @type {Set<string>} */
+  const unplaced = new Set();
   for (const output of Object.values(metafile.outputs)) {
     for (const input of Object.keys(output.inputs)) {
-      // The last node_modules: a package nested in another's is a package of its own.
       const last = input.lastIndexOf('node_modules/');
       const found = last === -1 ? null : PACKAGE_DIR.exec(input.slice(last));
-      if (found?.[1] !== undefined) dirs.add(input.slice(0, last) + found[1]);
+      if (found !== null) dirs.add(input.slice(0, last) + found[0]);
+      else if (!input.startsWith(ownDir)) unplaced.add(input);
     }
   }
-  return [...dirs].sort();
+  return { packageDirs: [...dirs].sort(), unplaced: [...unplaced].sort() };
+}
+
+/**
+ * The licence a package.json declares: `license` as a string, or the older `{ type }` and
+ * `licenses: [{ type }]` forms.
+ * @param {Record<string, unknown>} manifest
+ */
+function declaredLicence(manifest) {
+  /** @param {unknown} entry */
+  const typeOf = (entry) => (typeof entry === 'string' ? entry : typeof entry === 'object' && entry !== null && 'type' in entry ? String(entry.type) : undefined);
+  const single = typeOf(manifest.license);
+  if (single !== undefined) return single;
+  const many = Array.isArray(manifest.licenses) ? manifest.licenses.map(typeOf).filter((type) => type !== undefined) : [];
+  return many.length > 0 ? many.join(' OR ') : 'no licence declared';
 }
 
 /**
  * The notices text: for each package its name, version and declared licence, then the text of
- * each licence or notice file it ships. A package that ships none says so, so the gap shows.
+ * each licence or notice file it ships. A package that ships none says so, and is named in
+ * `withoutFile` so the build can say so too.
  * @param {string} root the directory the package directories are relative to
  * @param {string[]} packageDirs
- * @returns {Promise<string>}
+ * @returns {Promise<{ text: string, withoutFile: string[] }>}
  */
 export async function thirdPartyNotices(root, packageDirs) {
   const sections = [];
+  const withoutFile = [];
   for (const dir of packageDirs) {
     const manifest = JSON.parse(await readFile(path.join(root, dir, 'package.json'), 'utf8'));
-    const files = (await readdir(path.join(root, dir))).filter((name) => LICENCE_FILE.test(name)).sort();
+    const entries = await readdir(path.join(root, dir), { withFileTypes: true });
+    const files = entries.filter((entry) => entry.isFile() && LICENCE_FILE.test(entry.name) && !CODE_FILE.test(entry.name)).map((entry) => entry.name).sort();
     const texts = await Promise.all(files.map(async (name) => `--- ${name}\n${(await readFile(path.join(root, dir, name), 'utf8')).trimEnd()}\n`));
-    const declared = typeof manifest.license === 'string' ? manifest.license : 'no licence declared';
+    const id = `${manifest.name}@${manifest.version}`;
+    if (texts.length === 0) withoutFile.push(id);
     const body = texts.length > 0 ? texts.join('\n') : '(the package ships no licence file)\n';
-    sections.push(`${'='.repeat(78)}\n${manifest.name}@${manifest.version} (${declared})\n\n${body}`);
+    sections.push(`${'='.repeat(78)}\n${id} (${declaredLicence(manifest)})\n\n${body}`);
   }
-  return `perimeter's bundle (dist/bundle) contains code from the following ${packageDirs.length} packages.\n\n${sections.join('\n')}`;
+  const text = `perimeter's bundle (dist/bundle) contains code from the following ${packageDirs.length} packages.\n\n${sections.join('\n')}`;
+  return { text, withoutFile };
 }
