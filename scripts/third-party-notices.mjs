@@ -57,24 +57,28 @@ function declaredLicence(manifest) {
 /**
  * The notices text: for each package its name, version and declared licence, then the text of
  * each licence or notice file it ships. A package that ships none says so, and is named in
- * `withoutFile` so the build can say so too.
+ * `withoutFile` so the build can say so too. A package installed twice at the same version (npm
+ * nests a copy under each dependent it cannot hoist for) is listed once when both copies say the
+ * same.
  * @param {string} root the directory the package directories are relative to
  * @param {string[]} packageDirs
  * @returns {Promise<{ text: string, withoutFile: string[] }>}
  */
 export async function thirdPartyNotices(root, packageDirs) {
-  const sections = [];
-  const withoutFile = [];
+  /** @type {Set<string>} */
+  const sections = new Set();
+  /** @type {Set<string>} */
+  const withoutFile = new Set();
   for (const dir of packageDirs) {
     const manifest = JSON.parse(await readFile(path.join(root, dir, 'package.json'), 'utf8'));
     const entries = await readdir(path.join(root, dir), { withFileTypes: true });
     const files = entries.filter((entry) => entry.isFile() && LICENCE_FILE.test(entry.name) && !CODE_FILE.test(entry.name)).map((entry) => entry.name).sort();
     const texts = await Promise.all(files.map(async (name) => `--- ${name}\n${(await readFile(path.join(root, dir, name), 'utf8')).trimEnd()}\n`));
     const id = `${manifest.name}@${manifest.version}`;
-    if (texts.length === 0) withoutFile.push(id);
+    if (texts.length === 0) withoutFile.add(id);
     const body = texts.length > 0 ? texts.join('\n') : '(the package ships no licence file)\n';
-    sections.push(`${'='.repeat(78)}\n${id} (${declaredLicence(manifest)})\n\n${body}`);
+    sections.add(`${'='.repeat(78)}\n${id} (${declaredLicence(manifest)})\n\n${body}`);
   }
-  const text = `perimeter's bundle (dist/bundle) contains code from the following ${packageDirs.length} packages.\n\n${sections.join('\n')}`;
-  return { text, withoutFile };
+  const text = `perimeter's bundle (dist/bundle) contains code from the following ${sections.size} packages.\n\n${[...sections].join('\n')}`;
+  return { text, withoutFile: [...withoutFile] };
 }

@@ -50,8 +50,11 @@ t.test('each package is named with its version and licence, followed by its lice
   await pkg('node_modules/old', { name: 'old', version: '0.1.0', license: { type: 'ISC' } }, { 'LICENSE-MIT': 'old text' });
   await mkdir(path.join(root, 'node_modules/old/LICENSES'));
   await pkg('node_modules/dual', { name: 'dual', version: '3.0.0', licenses: [{ type: 'MIT' }, 'Apache-2.0'] }, { UNLICENSE: 'dual text' });
+  // npm nests a second copy of a version under a dependent it could not hoist it for: listed once.
+  await pkg('node_modules/dual/node_modules/mit', { name: 'mit', version: '2.0.0', license: 'MIT' }, { 'licence.md': 'MIT text', 'ThirdPartyNotices.txt': 'theirs' });
+  await pkg('node_modules/old/node_modules/bare', { name: 'bare', version: '0.0.1' }, {});
 
-  const notices = await thirdPartyNotices(root, ['node_modules/@scope/lib', 'node_modules/bare', 'node_modules/dual', 'node_modules/mit', 'node_modules/old']);
+  const notices = await thirdPartyNotices(root, ['node_modules/@scope/lib', 'node_modules/bare', 'node_modules/dual', 'node_modules/dual/node_modules/mit', 'node_modules/mit', 'node_modules/old', 'node_modules/old/node_modules/bare']);
   const sections = notices.text.split(`${'='.repeat(78)}\n`);
   t.equal(sections[0], "perimeter's bundle (dist/bundle) contains code from the following 5 packages.\n\n");
   t.same(sections.slice(1), [
