@@ -8,7 +8,7 @@
  * a module the bundle leaves to be found at run time, or a file the image forgets.
  */
 import t from 'tap';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { access, cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import dockerfilelint from 'dockerfilelint';
 import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
 import { until } from '../helpers.js';
 import { get, post } from '../server/client.js';
+import { spawnServe } from '../server/serve-process.js';
 
 const run = promisify(execFile);
 // CommonJS `module.exports = factory`, typed as a default export: under NodeNext the import is the function.
@@ -143,23 +144,12 @@ t.test('the stages replayed here give a runtime that serves a review', async (t)
   t.equal(await readFile(path.join(app, 'dist', 'bundle', 'THIRD-PARTY-NOTICES.txt'), 'utf8'), await readFile('dist/bundle/THIRD-PARTY-NOTICES.txt', 'utf8'), "the bundled packages' licence texts are in the image");
   /** Runs the assembled image's entry point, `perimeter serve ARGS`, until it listens. */
   const serve = async (args: string[]) => {
-    const child = spawn(process.execPath, ['dist/bundle/perimeter.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', ...args], { cwd: app, stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    t.teardown(() => void child.kill('SIGKILL'));
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const found = /serving on (https:\/\/127\.0\.0\.1:\d+) with (\d+) rules/.exec(stderr);
-        if (found?.[1] !== undefined) resolve(found[1]);
-      });
-      child.on('exit', () => reject(new Error(`the assembled image exited: ${stderr}`)));
-    });
+    const { child, exited, output, url } = await spawnServe(t, { cwd: app, bin: 'dist/bundle/perimeter.js', args });
     const stop = async () => {
       child.kill('SIGTERM');
       return exited;
     };
-    return { url, stderr, stop };
+    return { url, stderr: output.stderr, stop };
   };
 
   const offline = await serve(['--cluster', 'off']);

@@ -9,14 +9,14 @@ const BIN = path.resolve('dist/bundle/perimeter.js');
 const RULES = path.resolve('rules');
 
 /**
- * Starts `perimeter serve` on a free loopback port with a fresh development certificate, in a
- * temporary directory removed when the test ends; logging `silent` unless `extraArgs` sets a
- * level. `nodeArgs` go to node before the executable.
+ * Runs `node [nodeArgs] BIN serve --host 127.0.0.1 --port 0 ARGS` in `cwd` until it says where it
+ * serves (logging `silent` unless `args` sets a level); killed when the test ends, if still running.
  */
-export async function startServe(t: Test, extraArgs: string[] = [], nodeArgs: string[] = []) {
-  const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-serve-'));
-  t.teardown(() => rm(cwd, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--rules', RULES, '--cluster', 'off', ...(extraArgs.includes('--log-level') ? [] : ['--log-level', 'silent']), ...extraArgs], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnServe(t: Test, options: { cwd: string; bin: string; args: string[]; nodeArgs?: string[] }) {
+  const { cwd, bin, args, nodeArgs = [] } = options;
+  const level = args.includes('--log-level') ? [] : ['--log-level', 'silent'];
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', '0', ...level, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void child.kill('SIGKILL'));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const output = { stderr: '', stdout: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
@@ -28,6 +28,18 @@ export async function startServe(t: Test, extraArgs: string[] = [], nodeArgs: st
     });
     child.on('exit', () => reject(new Error(`server exited early: ${output.stderr}`)));
   });
+  return { child, exited, output, url };
+}
+
+/**
+ * Starts this checkout's bundled `perimeter serve` with the shipped rules, `--cluster off`, on a
+ * free loopback port with a fresh development certificate, in a temporary directory removed when
+ * the test ends. `nodeArgs` go to node before the executable.
+ */
+export async function startServe(t: Test, extraArgs: string[] = [], nodeArgs: string[] = []) {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-serve-'));
+  t.teardown(() => rm(cwd, { recursive: true, force: true }));
+  const served = await spawnServe(t, { cwd, bin: BIN, args: ['--rules', RULES, '--cluster', 'off', ...extraArgs], nodeArgs });
   const ca = await readFile(path.join(cwd, '.perimeter', 'ca.crt'), 'utf8');
-  return { child, exited, output, url, ca };
+  return { ...served, ca };
 }
