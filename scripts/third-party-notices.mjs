@@ -59,7 +59,7 @@ function declaredLicence(manifest) {
  * each licence or notice file it ships. A package that ships none says so, and is named in
  * `withoutFile` so the build can say so too. A package installed twice at the same version (npm
  * nests a copy under each dependent it cannot hoist for) is listed once when both copies say the
- * same.
+ * same; copies whose files differ are each listed (and counted) under the same `name@version`.
  * @param {string} root the directory the package directories are relative to
  * @param {string[]} packageDirs
  * @returns {Promise<{ text: string, withoutFile: string[] }>}

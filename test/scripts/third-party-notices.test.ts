@@ -53,13 +53,16 @@ t.test('each package is named with its version and licence, followed by its lice
   // npm nests a second copy of a version under a dependent it could not hoist it for: listed once.
   await pkg('node_modules/dual/node_modules/mit', { name: 'mit', version: '2.0.0', license: 'MIT' }, { 'licence.md': 'MIT text', 'ThirdPartyNotices.txt': 'theirs' });
   await pkg('node_modules/old/node_modules/bare', { name: 'bare', version: '0.0.1' }, {});
+  // A copy of the same version whose files differ says something else: both are listed.
+  await pkg('node_modules/bare/node_modules/dual', { name: 'dual', version: '3.0.0', licenses: [{ type: 'MIT' }, 'Apache-2.0'] }, { UNLICENSE: 'dual text, patched' });
 
-  const notices = await thirdPartyNotices(root, ['node_modules/@scope/lib', 'node_modules/bare', 'node_modules/dual', 'node_modules/dual/node_modules/mit', 'node_modules/mit', 'node_modules/old', 'node_modules/old/node_modules/bare']);
+  const notices = await thirdPartyNotices(root, ['node_modules/@scope/lib', 'node_modules/bare', 'node_modules/bare/node_modules/dual', 'node_modules/dual', 'node_modules/dual/node_modules/mit', 'node_modules/mit', 'node_modules/old', 'node_modules/old/node_modules/bare']);
   const sections = notices.text.split(`${'='.repeat(78)}\n`);
-  t.equal(sections[0], "perimeter's bundle (dist/bundle) contains code from the following 5 packages.\n\n");
+  t.equal(sections[0], "perimeter's bundle (dist/bundle) contains code from the following 6 packages.\n\n");
   t.same(sections.slice(1), [
     '@scope/lib@1.2.3 (Apache-2.0)\n\n--- LICENSE.txt\nApache text\n\n--- NOTICE\nScope notice\n\n',
     'bare@0.0.1 (no licence declared)\n\n(the package ships no licence file)\n\n',
+    'dual@3.0.0 (MIT OR Apache-2.0)\n\n--- UNLICENSE\ndual text, patched\n\n',
     'dual@3.0.0 (MIT OR Apache-2.0)\n\n--- UNLICENSE\ndual text\n\n',
     'mit@2.0.0 (MIT)\n\n--- ThirdPartyNotices.txt\ntheirs\n\n--- licence.md\nMIT text\n\n',
     'old@0.1.0 (ISC)\n\n--- LICENSE-MIT\nold text\n',

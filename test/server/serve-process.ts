@@ -9,21 +9,25 @@ const BIN = path.resolve('dist/bundle/perimeter.js');
 const RULES = path.resolve('rules');
 
 /**
- * Runs `node [nodeArgs] BIN serve --host 127.0.0.1 --port 0 ARGS` in `cwd` until it says where it
- * serves (logging `silent` unless `args` sets a level); killed when the test ends, if still running.
+ * Runs `node [nodeArgs] bin serve --host 127.0.0.1 --port 0 args` in `cwd` until it says where it
+ * serves (logging `silent` unless `args` sets a level); killed when the test ends, if still running,
+ * and waited for, so that the test's other teardowns (removing `cwd`) find it gone.
  */
 export async function spawnServe(t: Test, options: { cwd: string; bin: string; args: string[]; nodeArgs?: string[] }) {
   const { cwd, bin, args, nodeArgs = [] } = options;
   const level = args.includes('--log-level') ? [] : ['--log-level', 'silent'];
   const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', '0', ...level, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => void child.kill('SIGKILL'));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.teardown(() => {
+    child.kill('SIGKILL');
+    return exited;
+  });
   const output = { stderr: '', stdout: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       output.stderr += chunk.toString();
-      const found = /serving on (https:\/\/127\.0\.0\.1:\d+)/.exec(output.stderr);
+      const found = /serving on (https:\/\/127\.0\.0\.1:\d+) /.exec(output.stderr);
       if (found?.[1] !== undefined) resolve(found[1]);
     });
     child.on('exit', () => reject(new Error(`server exited early: ${output.stderr}`)));
