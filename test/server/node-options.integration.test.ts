@@ -1,5 +1,4 @@
 /** The V8 settings `perimeter serve` runs with: passed on start-up where they must be, and in force. */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
 import { SERVE_NODE_OPTIONS } from '../../src/server/node-options.js';
+import { spawnServe } from './serve-process.js';
 
 t.test('npm start and the chart default carry the serve V8 settings', async (t) => {
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -48,24 +48,20 @@ interface ChurnRun {
   gcTrace: string[];
 }
 
-async function churnInServe(cwd: string, options: { restore?: string; traceGc?: boolean } = {}): Promise<ChurnRun> {
+async function churnInServe(t: Test, cwd: string, options: { restore?: string; traceGc?: boolean } = {}): Promise<ChurnRun> {
   const churn = path.join(cwd, 'churn.mjs');
   await writeFile(churn, CHURN);
-  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--cluster', 'off', '--log-level', 'silent', '--rules', path.resolve('rules')];
-  const child = spawn(process.execPath, [...SERVE_NODE_OPTIONS.split(' '), '--import', pathToFileURL(churn).href, path.resolve('dist/bundle/perimeter.js'), ...args], {
+  const { child, exited, output } = await spawnServe(t, {
     cwd,
+    bin: path.resolve('dist/bundle/perimeter.js'),
+    args: ['--cluster', 'off', '--rules', path.resolve('rules')],
+    nodeArgs: [...SERVE_NODE_OPTIONS.split(' '), '--import', pathToFileURL(churn).href],
     env: { ...process.env, PERIMETER_V8_RESTORE: options.restore ?? '', PERIMETER_V8_TRACE_GC: options.traceGc === true ? '1' : '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-    if (/serving on/.test(err)) child.kill('SIGUSR2');
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`perimeter serve with the churn exited with ${code}: ${err}`);
+  child.kill('SIGUSR2');
+  const code = await exited;
+  if (code !== 0) throw new Error(`perimeter serve with the churn exited with ${code}: ${output.stderr}`);
+  const out = output.stdout;
   // A collection while the process exits is traced after the result: find it among the lines.
   const lines = out.split('\n');
   const result = JSON.parse(lines.find((line) => line.startsWith('{"peakMiB"')) ?? 'null') as { peakMiB: number } | null;
@@ -83,8 +79,8 @@ t.test('perimeter serve keeps its old generation close to what is alive', async 
   const cwd = await workDir(t);
   // V8's own growth lets this heap reach several times what is alive before a full collection;
   // the limit serve sets keeps it within a margin of that.
-  const unlimited = (await churnInServe(cwd, { restore: '--heap-growing-percent=0' })).peakHeapMiB;
-  const serving = (await churnInServe(cwd)).peakHeapMiB;
+  const unlimited = (await churnInServe(t, cwd, { restore: '--heap-growing-percent=0' })).peakHeapMiB;
+  const serving = (await churnInServe(t, cwd)).peakHeapMiB;
   t.ok(serving < unlimited * 0.7, `peak heap ${serving.toFixed(1)} MiB as served, ${unlimited.toFixed(1)} MiB with V8's default growth`);
 });
 
@@ -98,11 +94,11 @@ function scavengeHelperTimes(trace: string[]): number[] {
 
 t.test('perimeter serve scavenges on its main thread alone', async (t) => {
   const cwd = await workDir(t);
-  const serving = scavengeHelperTimes((await churnInServe(cwd, { traceGc: true })).gcTrace);
+  const serving = scavengeHelperTimes((await churnInServe(t, cwd, { traceGc: true })).gcTrace);
   t.ok(serving.length >= 10, `${serving.length} scavenges traced`);
   t.same(serving.filter((ms) => ms !== 0), [], 'no scavenge had work on a helper thread');
   // The control: the same churn with V8's parallel scavenges back shows helper work, so a trace
   // that cannot show it (a renamed field, say) fails the row above rather than passing it.
-  const parallel = scavengeHelperTimes((await churnInServe(cwd, { restore: '--parallel-scavenge', traceGc: true })).gcTrace);
+  const parallel = scavengeHelperTimes((await churnInServe(t, cwd, { restore: '--parallel-scavenge', traceGc: true })).gcTrace);
   t.ok(parallel.some((ms) => ms > 0), `helper threads worked on ${parallel.filter((ms) => ms > 0).length} of ${parallel.length} parallel scavenges`);
 });

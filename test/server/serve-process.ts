@@ -9,15 +9,17 @@ const BIN = path.resolve('dist/bundle/perimeter.js');
 const RULES = path.resolve('rules');
 
 /**
- * Runs `node [nodeArgs] bin serve --host 127.0.0.1 --port 0 args` in `cwd` until it says where it
+ * Runs `node [nodeArgs] bin serve --host 127.0.0.1 --port 0 args` in `cwd` (with `env`, by default
+ * this process's) until it says where it
  * serves (logging `silent` unless `args` sets a level); killed when the test ends, if still running,
  * and waited for, so that the test's other teardowns (removing `cwd`) find it gone.
  */
-export async function spawnServe(t: Test, options: { cwd: string; bin: string; args: string[]; nodeArgs?: string[] }) {
-  const { cwd, bin, args, nodeArgs = [] } = options;
+export async function spawnServe(t: Test, options: { cwd: string; bin: string; args: string[]; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }) {
+  const { cwd, bin, args, nodeArgs = [], env = process.env } = options;
   const level = args.includes('--log-level') ? [] : ['--log-level', 'silent'];
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', '0', ...level, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', '0', ...level, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // 'close', not 'exit': by then the child's output has all been read into `output`.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   t.teardown(() => {
     child.kill('SIGKILL');
     return exited;
