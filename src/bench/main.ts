@@ -9,8 +9,11 @@
  * 4. Memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews; and idle and
  *    under load in cluster mode, against an empty fake API over TLS (the floor of what a pod uses).
  *
- * `npm run bench -- --quick` runs everything shorter (for trying changes); the published
- * figures come from the full run. No timing is asserted: timings belong in reports. The bench
+ * `npm run bench -- --quick` runs everything shorter (for trying changes); `--only webhook,audit`
+ * runs some of the four parts (webhook, memory, engine, audit), so a change to one path can be
+ * measured without the rest, and the webhook part fits in a quiet spell of a shared machine
+ * (about 5 minutes of the 12); `--out FILE` writes the results there instead. The published
+ * figures come from full runs. No timing is asserted: timings belong in reports. The bench
  * stops only when a measurement would not be what it says: a server that never became ready
  * (in cluster mode, caches that never synced) is not measured.
  */
@@ -18,13 +21,33 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
 import { fixedRate } from './fixed-rate.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { load, reviewMix, startPerimeter, startServers, waitUntilReady, type LoadResult } from './webhook.js';
+import { developmentCa, load, reviewMix, startPerimeter, startServers, waitUntilReady, type LoadResult, type Review } from './webhook.js';
 
-const quick = process.argv.includes('--quick');
+const SECTIONS = ['webhook', 'memory', 'engine', 'audit'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** `--quick`, `--only a,b` and `--out FILE` from the command line; a usage error ends the bench with exit code 2. */
+function readArguments(): { quick: boolean; sections: readonly Section[]; out: string | undefined } {
+  try {
+    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } }, strict: true });
+    const names = values.only === undefined ? [...SECTIONS] : values.only.split(',').map((name) => name.trim());
+    const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+    if (unknown.length > 0 || names.length === 0) throw new Error(`--only takes parts of the bench separated by commas (${SECTIONS.join(', ')}), not "${values.only}"`);
+    // In the bench's own order, whatever order they were named in.
+    return { quick: values.quick, sections: SECTIONS.filter((section) => names.includes(section)), out: values.out };
+  } catch (error) {
+    process.stderr.write(`npm run bench: ${(error as Error).message}\nUsage: npm run bench [-- [--quick] [--only ${SECTIONS.join(',')}] [--out FILE]]\n`);
+    process.exit(2);
+  }
+}
+
+const { quick, sections, out } = readArguments();
+const partial = sections.length < SECTIONS.length;
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = path.resolve(distDir, '..');
 const rulesDir = path.join(root, 'rules');
@@ -74,9 +97,8 @@ function summary(results: LoadResult[]): LoadResult {
   };
 }
 
-async function benchWebhook(work: string) {
+async function benchWebhook(work: string, requests: Review[]) {
   const servers = await startServers(work, rulesDir, distDir);
-  const { requests, kinds } = reviewMix(recordingsDir);
   const options = (connections: number, seconds: number) => ({ connections, seconds, ca: servers.ca });
   const fixedOptions = (url: string) => ({ url, ca: servers.ca, rate: SETTINGS.fixedRate, seconds: SETTINGS.fixedSeconds, warmupSeconds: SETTINGS.warmupSeconds, connections: 16 });
   const rows: WebhookRow[] = [];
@@ -101,30 +123,32 @@ async function benchWebhook(work: string) {
       bare: await fixedRate('bare', requests, fixedOptions(servers.bare.url)),
     };
     log(`webhook fixed rate ${SETTINGS.fixedRate}/s: p99 ${fixed.perimeter.p99Ms} ms (bare ${fixed.bare.p99Ms} ms)`);
-
-    // Memory: idle, after warm-up, after the rest of the reviews (all at concurrency 16).
-    await servers.perimeter.stop();
-    const memory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.memoryReviews });
-    log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
-    // The same in cluster mode, as deployed (`--cluster auto` finds the service account in a pod):
-    // the Kubernetes client and the caches, over TLS, against the tests' fake API with nothing in it.
-    const emptyCluster = await FakeApiServer.start(work);
-    try {
-      const clusterMemory = await measureMemory(work, requests, servers.ca, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: await emptyCluster.writeKubeconfig() });
-      const watches = emptyCluster.requests.filter((request) => request.watch).length;
-      log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${emptyCluster.requests.length - watches} lists, ${watches} watches)`);
-      return { rows, fixed, memory, clusterMemory, mix: kinds, reviewTypes: requests.length };
-    } finally {
-      await emptyCluster.stop();
-    }
+    return { rows, fixed };
   } finally {
     await servers.perimeter.stop();
     await servers.bare.stop();
   }
 }
 
+/** The server's memory with `--cluster off`, then in cluster mode. */
+async function benchMemory(work: string, requests: Review[]) {
+  const memory = await measureMemory(work, requests, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.memoryReviews });
+  log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
+  // The same in cluster mode, as deployed (`--cluster auto` finds the service account in a pod):
+  // the Kubernetes client and the caches, over TLS, against the tests' fake API with nothing in it.
+  const emptyCluster = await FakeApiServer.start(work);
+  try {
+    const clusterMemory = await measureMemory(work, requests, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.clusterMemoryReviews, kubeconfig: await emptyCluster.writeKubeconfig() });
+    const watches = emptyCluster.requests.filter((request) => request.watch).length;
+    log(`memory, cluster mode: idle ${clusterMemory.idleMiB.toFixed(1)} MiB, after ${clusterMemory.reviews} reviews ${clusterMemory.afterAllMiB.toFixed(1)}, peak ${clusterMemory.peakMiB.toFixed(1)} (${emptyCluster.requests.length - watches} lists, ${watches} watches)`);
+    return { serve: memory, cluster: clusterMemory };
+  } finally {
+    await emptyCluster.stop();
+  }
+}
+
 /** Sends `count` reviews at concurrency 16; returns how many were sent. */
-async function reviewsSent(server: Parameters<typeof load>[0], requests: Parameters<typeof load>[2], ca: string, count: number): Promise<number> {
+async function reviewsSent(server: Parameters<typeof load>[0], requests: Review[], ca: string, count: number): Promise<number> {
   let sent = 0;
   while (sent < count) {
     // autocannon runs by time; slices of a few seconds until the count is reached.
@@ -145,13 +169,14 @@ interface MemoryRun {
 }
 
 /**
- * RSS of a new `perimeter serve` (in the same directory: it serves the certificate the first one
- * made): idle once ready (in cluster mode, once its caches have synced), after at least `warmup`
- * reviews, after at least `reviews` in all, and its peak.
+ * RSS of a new `perimeter serve` (in `work`, whose development certificate the first serve there
+ * made and the later ones reuse): idle once ready (in cluster mode, once its caches have synced),
+ * after at least `warmup` reviews, after at least `reviews` in all, and its peak.
  */
-async function measureMemory(work: string, requests: Parameters<typeof load>[2], ca: string, options: { warmup: number; reviews: number; kubeconfig?: string }): Promise<MemoryRun> {
+async function measureMemory(work: string, requests: Review[], options: { warmup: number; reviews: number; kubeconfig?: string }): Promise<MemoryRun> {
   const server = await startPerimeter(work, rulesDir, distDir, options.kubeconfig);
   try {
+    const ca = developmentCa(work);
     await waitUntilReady(server.url, ca);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idleMiB = server.rssMiB();
@@ -187,44 +212,55 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const work = await mkdtemp(path.join(tmpdir(), 'perimeter-bench-'));
 try {
   const started = new Date();
-  log(`perimeter bench${quick ? ' (quick)' : ''}: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-  const webhook = await benchWebhook(work);
-  const engine: EngineRow[] = await benchEngine({ budgetMs: SETTINGS.engineBudgetMs });
-  const audit = await benchAudit(work);
+  const scope = `${quick ? ' (quick)' : ''}${partial ? `, only ${sections.join(', ')}` : ''}`;
+  log(`perimeter bench${scope}: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+  const mix = reviewMix(recordingsDir);
+  const webhook = sections.includes('webhook') ? await benchWebhook(work, mix.requests) : undefined;
+  const memory = sections.includes('memory') ? await benchMemory(work, mix.requests) : undefined;
+  const engine: EngineRow[] | undefined = sections.includes('engine') ? await benchEngine({ budgetMs: SETTINGS.engineBudgetMs }) : undefined;
+  const audit = sections.includes('audit') ? await benchAudit(work) : undefined;
 
   const report = [
-    `perimeter bench, ${started.toISOString()}${quick ? ' (quick: shorter runs, not for publishing)' : ''}`,
-    `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; servers and load generator on 127.0.0.1`,
-    '',
-    `Webhook over HTTPS (HTTP/1.1 keep-alive, TLS 1.3), ${webhook.reviewTypes} recorded reviews in turn (${Object.entries(webhook.mix).map(([k, v]) => `${v} ${k}`).join(', ')}), ${SETTINGS.rounds} rounds of ${SETTINGS.seconds} s per server and level, the two servers in turn; medians of the rounds, ratio = median of the per-round ratios (lowest to highest in brackets):`,
-    table(
-      ['connections', 'perimeter reviews/s', 'bare reviews/s', 'ratio', 'perimeter p50 / p99 / max ms', 'bare p50 / p99 / max ms', 'errors'],
-      webhook.rows.map((row) => [
-        row.connections,
-        fixed(row.perimeter.requestsPerSecond, 0),
-        fixed(row.bare.requestsPerSecond, 0),
-        `${fixed(row.ratio)} (${fixed(row.ratioRange[0])}-${fixed(row.ratioRange[1])})`,
-        `${fixed(row.perimeter.p50Ms)} / ${fixed(row.perimeter.p99Ms)} / ${fixed(row.perimeter.maxMs, 1)}`,
-        `${fixed(row.bare.p50Ms)} / ${fixed(row.bare.p99Ms)} / ${fixed(row.bare.maxMs, 1)}`,
-        row.perimeter.errors + row.perimeter.non2xx + row.bare.errors + row.bare.non2xx,
-      ]),
-    ),
-    '',
-    `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s (open loop: evenly spaced, latency from when each review was handed to the pool, queueing included), up to 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors; reviews sent at most ${fixed(Math.max(webhook.fixed.perimeter.maxSendLatenessMs, webhook.fixed.bare.maxSendLatenessMs))} ms after they were due`,
-    '',
-    'Engine, shipped rules:',
-    table(['object', 'µs per evaluation'], engine.map((row) => [row.label, fixed(row.microsPerObject)])),
-    '',
-    `Offline audit, perimeter check -o json on ${SETTINGS.auditObjects.toLocaleString('en')} objects (end to end: read, parse, judge, print):`,
-    table(['input', 'MiB', 'seconds', 'objects/s', 'peak RSS MiB'], audit.map((run) => [run.format === 'json' ? 'JSON List' : 'YAML, multi-document', fixed(run.inputMiB, 1), fixed(run.seconds), fixed(run.objectsPerSecond, 0), fixed(run.peakRssMiB, 0)])),
-    '',
-    `Memory of perimeter serve (RSS): idle ${fixed(webhook.memory.idleMiB, 1)} MiB; after ${webhook.memory.warmupReviews.toLocaleString('en')} reviews (warm-up) ${fixed(webhook.memory.afterWarmupMiB, 1)} MiB; after ${webhook.memory.reviews.toLocaleString('en')} reviews ${fixed(webhook.memory.afterAllMiB, 1)} MiB (growth after warm-up ${fixed(webhook.memory.afterAllMiB - webhook.memory.afterWarmupMiB, 1)} MiB); peak ${fixed(webhook.memory.peakMiB, 1)} MiB`,
-    `Memory in cluster mode (--cluster on, against an empty API over TLS: the Kubernetes client and the caches, no objects): idle ${fixed(webhook.clusterMemory.idleMiB, 1)} MiB; after ${webhook.clusterMemory.reviews.toLocaleString('en')} reviews ${fixed(webhook.clusterMemory.afterAllMiB, 1)} MiB; peak ${fixed(webhook.clusterMemory.peakMiB, 1)} MiB`,
-  ].join('\n');
+    [
+      `perimeter bench, ${started.toISOString()}${quick ? ' (quick: shorter runs, not for publishing)' : ''}${partial ? ` (only ${sections.join(', ')})` : ''}`,
+      `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; servers and load generator on 127.0.0.1`,
+    ],
+    webhook && [
+      `Webhook over HTTPS (HTTP/1.1 keep-alive, TLS 1.3), ${mix.requests.length} recorded reviews in turn (${Object.entries(mix.kinds).map(([k, v]) => `${v} ${k}`).join(', ')}), ${SETTINGS.rounds} rounds of ${SETTINGS.seconds} s per server and level, the two servers in turn; medians of the rounds, ratio = median of the per-round ratios (lowest to highest in brackets):`,
+      table(
+        ['connections', 'perimeter reviews/s', 'bare reviews/s', 'ratio', 'perimeter p50 / p99 / max ms', 'bare p50 / p99 / max ms', 'errors'],
+        webhook.rows.map((row) => [
+          row.connections,
+          fixed(row.perimeter.requestsPerSecond, 0),
+          fixed(row.bare.requestsPerSecond, 0),
+          `${fixed(row.ratio)} (${fixed(row.ratioRange[0])}-${fixed(row.ratioRange[1])})`,
+          `${fixed(row.perimeter.p50Ms)} / ${fixed(row.perimeter.p99Ms)} / ${fixed(row.perimeter.maxMs, 1)}`,
+          `${fixed(row.bare.p50Ms)} / ${fixed(row.bare.p99Ms)} / ${fixed(row.bare.maxMs, 1)}`,
+          row.perimeter.errors + row.perimeter.non2xx + row.bare.errors + row.bare.non2xx,
+        ]),
+      ),
+      '',
+      `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s (open loop: evenly spaced, latency from when each review was handed to the pool, queueing included), up to 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors; reviews sent at most ${fixed(Math.max(webhook.fixed.perimeter.maxSendLatenessMs, webhook.fixed.bare.maxSendLatenessMs))} ms after they were due`,
+    ],
+    engine && ['Engine, shipped rules:', table(['object', 'µs per evaluation'], engine.map((row) => [row.label, fixed(row.microsPerObject)]))],
+    audit && [
+      `Offline audit, perimeter check -o json on ${SETTINGS.auditObjects.toLocaleString('en')} objects (end to end: read, parse, judge, print):`,
+      table(['input', 'MiB', 'seconds', 'objects/s', 'peak RSS MiB'], audit.map((run) => [run.format === 'json' ? 'JSON List' : 'YAML, multi-document', fixed(run.inputMiB, 1), fixed(run.seconds), fixed(run.objectsPerSecond, 0), fixed(run.peakRssMiB, 0)])),
+    ],
+    memory && [
+      `Memory of perimeter serve (RSS): idle ${fixed(memory.serve.idleMiB, 1)} MiB; after ${memory.serve.warmupReviews.toLocaleString('en')} reviews (warm-up) ${fixed(memory.serve.afterWarmupMiB, 1)} MiB; after ${memory.serve.reviews.toLocaleString('en')} reviews ${fixed(memory.serve.afterAllMiB, 1)} MiB (growth after warm-up ${fixed(memory.serve.afterAllMiB - memory.serve.afterWarmupMiB, 1)} MiB); peak ${fixed(memory.serve.peakMiB, 1)} MiB`,
+      `Memory in cluster mode (--cluster on, against an empty API over TLS: the Kubernetes client and the caches, no objects): idle ${fixed(memory.cluster.idleMiB, 1)} MiB; after ${memory.cluster.reviews.toLocaleString('en')} reviews ${fixed(memory.cluster.afterAllMiB, 1)} MiB; peak ${fixed(memory.cluster.peakMiB, 1)} MiB`,
+    ],
+  ]
+    .filter((part) => part !== undefined)
+    .map((part) => part.join('\n'))
+    .join('\n\n');
   console.log(report);
-  const resultsFile = path.join(root, 'bench', quick ? 'results.quick.json' : 'results.json');
+  // A quick run or a part of the bench never overwrites the full run's results.
+  const resultsFile = out !== undefined ? path.resolve(out) : path.join(root, 'bench', `results${quick ? '.quick' : ''}${partial ? '.partial' : ''}.json`);
   await mkdir(path.dirname(resultsFile), { recursive: true });
-  await writeFile(resultsFile, `${JSON.stringify({ date: started.toISOString(), quick, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, settings: SETTINGS, webhook, engine, audit, report }, null, 2)}\n`);
+  const results = { date: started.toISOString(), quick, sections, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, settings: SETTINGS, webhook: webhook && { ...webhook, mix: mix.kinds, reviewTypes: mix.requests.length }, memory, engine, audit, report };
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), resultsFile)}`);
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench`'s command line (the compiled `dist/bench/main.js`): `--only` runs some parts of
+ * the bench and reports only those, `--out` puts the results where it is told, and a usage error
+ * ends the bench with exit code 2 before it measures or writes anything. The one part run here
+ * is the engine, quick: the others take minutes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+
+const directory = await mkdtemp(path.join(tmpdir(), 'perimeter-bench-arguments-'));
+t.teardown(() => rm(directory, { recursive: true, force: true }));
+
+/** Runs the bench with `args`; its exit code and output. */
+function bench(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.resolve('dist/bench/main.js'), ...args], { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+t.test('--quick --only engine runs the engine part alone, and --out takes the results', async (t) => {
+  const out = path.join(directory, 'engine.json');
+  const run = await bench('--quick', '--only', 'engine', '--out', out);
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stdout, /^perimeter bench, .* \(quick: .*\) \(only engine\)\n/, 'the heading says which part ran');
+  t.match(run.stdout, /Engine, shipped rules:\n\| object/);
+  for (const other of ['Webhook over HTTPS', 'Fixed rate', 'Offline audit', 'Memory']) t.notMatch(run.stdout, other, `no ${other}`);
+  const results = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+  t.same(results.sections, ['engine']);
+  t.equal(results.quick, true);
+  t.ok(Array.isArray(results.engine) && results.engine.length > 5, 'engine rows');
+  for (const other of ['webhook', 'memory', 'audit']) t.notOk(other in results, `no ${other} in the results`);
+  t.equal(results.report, run.stdout.trimEnd(), 'the report as printed');
+});
+
+t.test('a usage error ends the bench with exit code 2, before anything runs or is written', async (t) => {
+  const rows: { args: string[]; message: RegExp }[] = [
+    { args: ['--only', 'nope'], message: /--only takes parts of the bench separated by commas \(webhook, memory, engine, audit\), not "nope"/ },
+    { args: ['--only', 'engine,nope'], message: /not "engine,nope"/ },
+    { args: ['--only', ''], message: /not ""/ },
+    { args: ['--fast'], message: /Unknown option '--fast'/ },
+    { args: ['--only'], message: /Option '--only <value>' argument missing/ },
+  ];
+  for (const row of rows) {
+    const out = path.join(directory, 'refused.json');
+    const run = await bench('--out', out, ...row.args);
+    t.equal(run.code, 2, row.args.join(' '));
+    t.match(run.stderr, row.message);
+    t.match(run.stderr, /Usage: npm run bench \[-- \[--quick\] \[--only webhook,memory,engine,audit\] \[--out FILE\]\]/);
+    t.equal(run.stdout, '', 'nothing measured');
+    t.notOk((await readdir(directory)).includes('refused.json'), 'no results written');
+  }
+});
