@@ -91,9 +91,3 @@ export async function benchEngine(options: { budgetMs?: number } = {}): Promise<
   ];
   return rows.map(([label, measure]) => ({ label, microsPerObject: measure() }));
 }
-
-// `npm run bench:engine`: this part alone.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log('engine: microseconds per evaluation, shipped rules');
-  for (const row of await benchEngine()) console.log(`  ${row.label.padEnd(62)} ${row.microsPerObject.toFixed(2).padStart(9)} µs`);
-}

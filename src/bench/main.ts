@@ -1,55 +1,50 @@
 /**
- * `npm run bench`: the performance report. Prints a table and writes `bench/results.json`.
+ * `npm run bench`: the performance report. Prints tables and writes `bench/results.json`. Its
+ * parts, in the order they run (the report puts memory last):
  *
- * 1. Webhook over HTTPS, side by side in one run: `perimeter serve` with the default rules and
- *    the bare fastify server (the limit of this stack), at several concurrency levels, alternating
- *    between the two so drift on the machine hits both alike; then a fixed-rate run.
- * 2. Engine: time per object for each kind, long range lists, unrelated rules.
- * 3. Offline audit: `perimeter check` on 100,000 objects, JSON and YAML.
- * 4. Memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews; and idle and
- *    under load in cluster mode, against an empty fake API over TLS (the floor of what a pod uses).
+ * - webhook: over HTTPS, side by side in one run, `perimeter serve` with the default rules and
+ *   the bare fastify server (the limit of this stack), at several concurrency levels, alternating
+ *   between the two so drift on the machine hits both alike; then a fixed-rate run.
+ * - memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews; and idle and under
+ *   load in cluster mode, against an empty fake API over TLS (the floor of what a pod uses).
+ * - engine: time per object for each kind, long range lists, unrelated rules.
+ * - audit: `perimeter check` on 100,000 objects, JSON and YAML.
  *
  * `npm run bench -- --quick` runs everything shorter (for trying changes); `--only webhook,audit`
- * runs some of the four parts (webhook, memory, engine, audit), so a change to one path can be
- * measured without the rest, and the webhook part fits in a quiet spell of a shared machine
- * (about 5 minutes of the 12); `--out FILE` writes the results there instead. The published
- * figures come from full runs. No timing is asserted: timings belong in reports. The bench
- * stops only when a measurement would not be what it says: a server that never became ready
- * (in cluster mode, caches that never synced) is not measured.
+ * runs some of the parts, so a change to one path can be measured without the rest, and the
+ * webhook part fits in a quiet spell of a shared machine (about 5 minutes of the 12); `--out FILE`
+ * writes the results there (arguments.ts). The published figures come from full runs. No timing
+ * is asserted: timings belong in reports. The bench stops only when a measurement would not be
+ * what it says: a server that never became ready (in cluster mode, caches that never synced) is
+ * not measured.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { EXIT } from '../cli/io.js';
+import { BENCH_PARTS, BENCH_USAGE, readBenchArguments, type BenchArguments } from './arguments.js';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
 import { fixedRate } from './fixed-rate.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { developmentCa, load, reviewMix, startPerimeter, startServers, waitUntilReady, type LoadResult, type Review } from './webhook.js';
+import { developmentCa, ensureDevelopmentCertificate, load, reviewMix, startPerimeter, startServers, waitUntilReady, type LoadResult, type Review } from './webhook.js';
 
-const SECTIONS = ['webhook', 'memory', 'engine', 'audit'] as const;
-type Section = (typeof SECTIONS)[number];
+const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(distDir, '..');
 
-/** `--quick`, `--only a,b` and `--out FILE` from the command line; a usage error ends the bench with exit code 2. */
-function readArguments(): { quick: boolean; sections: readonly Section[]; out: string | undefined } {
+/** The command line; a usage error ends the bench with exit code 2 before anything runs. */
+function commandLine(): BenchArguments {
   try {
-    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } }, strict: true });
-    const names = values.only === undefined ? [...SECTIONS] : values.only.split(',').map((name) => name.trim());
-    const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
-    if (unknown.length > 0 || names.length === 0) throw new Error(`--only takes parts of the bench separated by commas (${SECTIONS.join(', ')}), not "${values.only}"`);
-    // In the bench's own order, whatever order they were named in.
-    return { quick: values.quick, sections: SECTIONS.filter((section) => names.includes(section)), out: values.out };
+    return readBenchArguments(process.argv.slice(2), { root, cwd: process.env.INIT_CWD ?? process.cwd() });
   } catch (error) {
-    process.stderr.write(`npm run bench: ${(error as Error).message}\nUsage: npm run bench [-- [--quick] [--only ${SECTIONS.join(',')}] [--out FILE]]\n`);
-    process.exit(2);
+    process.stderr.write(`npm run bench: ${(error as Error).message}\n${BENCH_USAGE}\n`);
+    process.exit(EXIT.USAGE);
   }
 }
 
-const { quick, sections, out } = readArguments();
-const partial = sections.length < SECTIONS.length;
-const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const root = path.resolve(distDir, '..');
+const { quick, parts, resultsFile } = commandLine();
+const partial = parts.length < BENCH_PARTS.length;
 const rulesDir = path.join(root, 'rules');
 const recordingsDir = path.join(root, 'test/fixtures/admission-reviews');
 
@@ -132,6 +127,7 @@ async function benchWebhook(work: string, requests: Review[]) {
 
 /** The server's memory with `--cluster off`, then in cluster mode. */
 async function benchMemory(work: string, requests: Review[]) {
+  await ensureDevelopmentCertificate(work, rulesDir, distDir);
   const memory = await measureMemory(work, requests, { warmup: SETTINGS.memoryWarmup, reviews: SETTINGS.memoryReviews });
   log(`memory: idle ${memory.idleMiB.toFixed(1)} MiB, after warm-up ${memory.afterWarmupMiB.toFixed(1)}, after ${memory.reviews} reviews ${memory.afterAllMiB.toFixed(1)}, peak ${memory.peakMiB.toFixed(1)}`);
   // The same in cluster mode, as deployed (`--cluster auto` finds the service account in a pod):
@@ -169,8 +165,7 @@ interface MemoryRun {
 }
 
 /**
- * RSS of a new `perimeter serve` (in `work`, whose development certificate the first serve there
- * made and the later ones reuse): idle once ready (in cluster mode, once its caches have synced),
+ * RSS of a new `perimeter serve` (in `work`, whose development certificate it reuses): idle once ready (in cluster mode, once its caches have synced),
  * after at least `warmup` reviews, after at least `reviews` in all, and its peak.
  */
 async function measureMemory(work: string, requests: Review[], options: { warmup: number; reviews: number; kubeconfig?: string }): Promise<MemoryRun> {
@@ -212,17 +207,17 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const work = await mkdtemp(path.join(tmpdir(), 'perimeter-bench-'));
 try {
   const started = new Date();
-  const scope = `${quick ? ' (quick)' : ''}${partial ? `, only ${sections.join(', ')}` : ''}`;
+  const scope = `${quick ? ' (quick)' : ''}${partial ? `, only ${parts.join(', ')}` : ''}`;
   log(`perimeter bench${scope}: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
   const mix = reviewMix(recordingsDir);
-  const webhook = sections.includes('webhook') ? await benchWebhook(work, mix.requests) : undefined;
-  const memory = sections.includes('memory') ? await benchMemory(work, mix.requests) : undefined;
-  const engine: EngineRow[] | undefined = sections.includes('engine') ? await benchEngine({ budgetMs: SETTINGS.engineBudgetMs }) : undefined;
-  const audit = sections.includes('audit') ? await benchAudit(work) : undefined;
+  const webhook = parts.includes('webhook') ? await benchWebhook(work, mix.requests) : undefined;
+  const memory = parts.includes('memory') ? await benchMemory(work, mix.requests) : undefined;
+  const engine: EngineRow[] | undefined = parts.includes('engine') ? await benchEngine({ budgetMs: SETTINGS.engineBudgetMs }) : undefined;
+  const audit = parts.includes('audit') ? await benchAudit(work) : undefined;
 
   const report = [
     [
-      `perimeter bench, ${started.toISOString()}${quick ? ' (quick: shorter runs, not for publishing)' : ''}${partial ? ` (only ${sections.join(', ')})` : ''}`,
+      `perimeter bench, ${started.toISOString()}${quick ? ' (quick: shorter runs, not for publishing)' : ''}${partial ? ` (only ${parts.join(', ')})` : ''}`,
       `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; servers and load generator on 127.0.0.1`,
     ],
     webhook && [
@@ -256,10 +251,8 @@ try {
     .map((part) => part.join('\n'))
     .join('\n\n');
   console.log(report);
-  // A quick run or a part of the bench never overwrites the full run's results.
-  const resultsFile = out !== undefined ? path.resolve(out) : path.join(root, 'bench', `results${quick ? '.quick' : ''}${partial ? '.partial' : ''}.json`);
   await mkdir(path.dirname(resultsFile), { recursive: true });
-  const results = { date: started.toISOString(), quick, sections, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, settings: SETTINGS, webhook: webhook && { ...webhook, mix: mix.kinds, reviewTypes: mix.requests.length }, memory, engine, audit, report };
+  const results = { date: started.toISOString(), quick, parts, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, settings: SETTINGS, webhook: webhook && { ...webhook, mix: mix.kinds, reviewTypes: mix.requests.length }, memory, engine, audit, report };
   await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), resultsFile)}`);
 } finally {

@@ -6,12 +6,12 @@
  * the cluster-unavailable mode.
  */
 import t from 'tap';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AdmissionResponse } from '../../src/admission/review.js';
 import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
-import { startPerimeter, waitUntilReady } from '../../src/bench/webhook.js';
+import { developmentCa, startPerimeter, waitUntilReady } from '../../src/bench/webhook.js';
 import { loadRecordings } from '../recordings.js';
 import { post } from '../server/client.js';
 
@@ -24,7 +24,7 @@ t.teardown(async () => {
 // As the bench runs it: in its work directory, where serve writes its development certificate.
 const server = await startPerimeter(dir, path.resolve('rules'), path.resolve('dist'), await cluster.writeKubeconfig());
 t.teardown(() => server.stop());
-const ca = await readFile(path.join(dir, '.perimeter', 'ca.crt'), 'utf8');
+const ca = developmentCa(dir);
 
 // Every test here needs the caches synced: readiness says they are (the bench waits the same way).
 await waitUntilReady(server.url, ca);
