@@ -13,39 +13,85 @@
  * is the generator's, is not charged to the server, and is reported so the schedule can be seen
  * to hold.
  */
+import type * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
+import { median } from './median.js';
 import { latencyHistogram, latencySummary, type LoadResult, type Review } from './webhook.js';
 
 export type FixedRateRequest = Pick<Review, 'path' | 'body'>;
 
-export interface FixedRateOptions {
-  readonly url: string;
-  readonly ca: string;
-  readonly rate: number;
+/** One stretch at a fixed rate: every latency, and what went wrong. */
+export interface FixedRateRun {
+  readonly latencies: hdr.Histogram;
+  /** As asked; the time it took is `elapsedSeconds`. */
   readonly seconds: number;
-  readonly connections: number;
-  /** Seconds at the same rate before measuring: connections opened, both sides warmed up. */
-  readonly warmupSeconds: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly elapsedSeconds: number;
+  /** How late the generator sent a review, at worst (timer granularity and its own pauses). */
+  readonly maxSendLatenessMs: number;
 }
 
 export interface FixedRateResult extends LoadResult {
   /** The rate reviews were sent at, per second. */
   readonly rate: number;
-  /** How late the generator sent a review, at worst (timer granularity and its own pauses). */
+  /** Each round's p99, in the order they ran. */
+  readonly roundP99Ms: readonly number[];
+  /** The median of the rounds' p99: what a stall of the machine in one round does not move. */
+  readonly medianRoundP99Ms: number;
+  /** How late the generator sent a review, at worst, over all rounds. */
   readonly maxSendLatenessMs: number;
 }
 
-export async function fixedRate(name: string, requests: readonly FixedRateRequest[], options: FixedRateOptions): Promise<FixedRateResult> {
-  const pool = new Pool(options.url, { connections: options.connections, pipelining: 1, connect: { ca: options.ca } });
-  try {
-    await schedule(pool, requests, options.rate, options.warmupSeconds);
-    return { server: name, connections: options.connections, ...(await schedule(pool, requests, options.rate, options.seconds)) };
-  } finally {
-    await pool.close();
+/**
+ * A pool of keep-alive connections to one server that sends reviews at a fixed rate for as long
+ * as asked, as often as asked: the bench alternates two servers round by round, as it does for
+ * throughput, so a busy spell of the machine falls on both, and the connections stay open between
+ * rounds (a round never pays for TLS handshakes).
+ */
+export class FixedRateSender {
+  private readonly pool: Pool;
+
+  constructor(url: string, options: { readonly ca: string; readonly connections: number }) {
+    // Idle for up to two rounds of the other server (4 s): kept open whether or not the server
+    // says for how long it keeps them (fastify says 72 s; without a word, undici closes after 4 s).
+    this.pool = new Pool(url, { connections: options.connections, pipelining: 1, connect: { ca: options.ca }, keepAliveTimeout: 60_000 });
+  }
+
+  run(requests: readonly FixedRateRequest[], rate: number, seconds: number): Promise<FixedRateRun> {
+    return schedule(this.pool, requests, rate, seconds);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
-async function schedule(pool: Pool, requests: readonly FixedRateRequest[], rate: number, seconds: number) {
+/** The rounds of one server as one result: p50, p99 and max over every review of every round, and each round's p99. */
+export function fixedRateResult(server: string, rate: number, connections: number, runs: readonly FixedRateRun[]): FixedRateResult {
+  const all = latencyHistogram();
+  for (const run of runs) all.add(run.latencies);
+  const roundP99Ms = runs.map((run) => latencySummary(run.latencies).p99Ms);
+  const requests = runs.reduce((sum, run) => sum + run.requests, 0);
+  return {
+    server,
+    connections,
+    seconds: runs.reduce((sum, run) => sum + run.seconds, 0),
+    rate,
+    // Achieved: a generator or server that fell behind shows here as well as in the latencies.
+    requestsPerSecond: requests / runs.reduce((sum, run) => sum + run.elapsedSeconds, 0),
+    requests,
+    ...latencySummary(all),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    roundP99Ms,
+    medianRoundP99Ms: median(roundP99Ms),
+    maxSendLatenessMs: Math.max(...runs.map((run) => run.maxSendLatenessMs)),
+  };
+}
+
+async function schedule(pool: Pool, requests: readonly FixedRateRequest[], rate: number, seconds: number): Promise<FixedRateRun> {
   const latencies = latencyHistogram();
   const total = Math.round(rate * seconds);
   const intervalNs = 1e9 / rate;
@@ -86,17 +132,13 @@ async function schedule(pool: Pool, requests: readonly FixedRateRequest[], rate:
     tick();
   });
   await Promise.all(inFlight);
-  const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-
   return {
+    latencies,
     seconds,
-    rate,
-    // Achieved: a generator or server that fell behind shows here as well as in the latencies.
-    requestsPerSecond: total / elapsedSeconds,
     requests: total,
-    ...latencySummary(latencies),
     errors,
     non2xx,
+    elapsedSeconds: Number(process.hrtime.bigint() - started) / 1e9,
     maxSendLatenessMs: Math.round(maxLatenessNs / 1000) / 1000,
   };
 }

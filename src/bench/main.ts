@@ -4,7 +4,7 @@
  *
  * - webhook: over HTTPS, side by side in one run, `perimeter serve` with the default rules and
  *   the bare fastify server (the limit of this stack), at several concurrency levels, alternating
- *   between the two so drift on the machine hits both alike; then a fixed-rate run.
+ *   between the two so drift on the machine hits both alike; then both at a fixed rate, in turn.
  * - memory: the server's RSS idle, after warm-up, and after 1,000,000 reviews; and idle and under
  *   load in cluster mode, against an empty fake API over TLS (the floor of what a pod uses).
  * - engine: time per object for each kind, long range lists, unrelated rules.
@@ -26,9 +26,10 @@ import { EXIT } from '../cli/io.js';
 import { BENCH_PARTS, BENCH_USAGE, readBenchArguments, type BenchArguments } from './arguments.js';
 import { benchEngine, type EngineRow } from './engine.js';
 import { runCheck, writeInputs, type AuditRun } from './audit.js';
-import { fixedRate } from './fixed-rate.js';
+import { FixedRateSender, fixedRateResult, type FixedRateResult, type FixedRateRun } from './fixed-rate.js';
+import { median } from './median.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { developmentCa, ensureDevelopmentCertificate, load, reviewMix, startPerimeter, startServers, waitUntilReady, type LoadResult, type Review } from './webhook.js';
+import { developmentCa, ensureDevelopmentCertificate, load, reviewMix, startPerimeter, startServers, waitUntilReady, type LoadResult, type Review, type WebhookServers } from './webhook.js';
 
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = path.resolve(distDir, '..');
@@ -52,8 +53,8 @@ const recordingsDir = path.join(root, 'test/fixtures/admission-reviews');
 // moves by a third from one minute to the next, and a median of many side-by-side pairs is what
 // stays put from run to run.
 const SETTINGS = quick
-  ? { seconds: 2, warmupSeconds: 1, rounds: 3, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 5, memoryReviews: 100_000, memoryWarmup: 20_000, clusterMemoryReviews: 40_000, auditObjects: 20_000, engineBudgetMs: 300 }
-  : { seconds: 3, warmupSeconds: 1, rounds: 10, concurrency: [1, 16, 64], fixedRate: 2_000, fixedSeconds: 20, memoryReviews: 1_000_000, memoryWarmup: 100_000, clusterMemoryReviews: 200_000, auditObjects: 100_000, engineBudgetMs: 1_000 };
+  ? { seconds: 2, warmupSeconds: 1, rounds: 3, concurrency: [1, 16, 64], fixedRate: 2_000, fixedRounds: 3, fixedSeconds: 2, memoryReviews: 100_000, memoryWarmup: 20_000, clusterMemoryReviews: 40_000, auditObjects: 20_000, engineBudgetMs: 300 }
+  : { seconds: 3, warmupSeconds: 1, rounds: 10, concurrency: [1, 16, 64], fixedRate: 2_000, fixedRounds: 10, fixedSeconds: 2, memoryReviews: 1_000_000, memoryWarmup: 100_000, clusterMemoryReviews: 200_000, auditObjects: 100_000, engineBudgetMs: 1_000 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -67,12 +68,6 @@ interface WebhookRow {
   readonly ratioRange: readonly [number, number];
   /** Every round as measured, in order: perimeter and bare requests/s. */
   readonly rounds: readonly { readonly perimeter: number; readonly bare: number }[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Rounds of one server at one level: requests/s and latencies as medians of the rounds, max as the max. */
@@ -95,7 +90,6 @@ function summary(results: LoadResult[]): LoadResult {
 async function benchWebhook(work: string, requests: Review[]) {
   const servers = await startServers(work, rulesDir, distDir);
   const options = (connections: number, seconds: number) => ({ connections, seconds, ca: servers.ca });
-  const fixedOptions = (url: string) => ({ url, ca: servers.ca, rate: SETTINGS.fixedRate, seconds: SETTINGS.fixedSeconds, warmupSeconds: SETTINGS.warmupSeconds, connections: 16 });
   const rows: WebhookRow[] = [];
   try {
     for (const connections of SETTINGS.concurrency) {
@@ -113,15 +107,40 @@ async function benchWebhook(work: string, requests: Review[]) {
       const ratios = rounds.map((round) => round.perimeter / round.bare);
       rows.push({ connections, perimeter: summary(runs.perimeter), bare: summary(runs.bare), ratio: median(ratios), ratioRange: [Math.min(...ratios), Math.max(...ratios)], rounds });
     }
-    const fixed = {
-      perimeter: await fixedRate('perimeter', requests, fixedOptions(servers.perimeter.url)),
-      bare: await fixedRate('bare', requests, fixedOptions(servers.bare.url)),
-    };
-    log(`webhook fixed rate ${SETTINGS.fixedRate}/s: p99 ${fixed.perimeter.p99Ms} ms (bare ${fixed.bare.p99Ms} ms)`);
-    return { rows, fixed };
+    return { rows, fixed: await benchFixedRate(servers, requests) };
   } finally {
     await servers.perimeter.stop();
     await servers.bare.stop();
+  }
+}
+
+/**
+ * Both servers at a fixed rate, in alternating rounds over connections kept open, like the
+ * throughput rounds: a stall of the machine (tens of milliseconds, now and then) lands in a round
+ * of one or the other, so the p99 over all reviews is reported with each round's and their median.
+ */
+async function benchFixedRate(servers: WebhookServers, requests: Review[]) {
+  const senders = {
+    perimeter: new FixedRateSender(servers.perimeter.url, { ca: servers.ca, connections: 16 }),
+    bare: new FixedRateSender(servers.bare.url, { ca: servers.ca, connections: 16 }),
+  };
+  try {
+    const runs: { perimeter: FixedRateRun[]; bare: FixedRateRun[] } = { perimeter: [], bare: [] };
+    // Warm-up: connections opened, both sides warmed.
+    for (const name of ['perimeter', 'bare'] as const) await senders[name].run(requests, SETTINGS.fixedRate, SETTINGS.warmupSeconds);
+    for (let round = 0; round < SETTINGS.fixedRounds; round++) {
+      const order = round % 2 === 0 ? (['perimeter', 'bare'] as const) : (['bare', 'perimeter'] as const);
+      for (const name of order) runs[name].push(await senders[name].run(requests, SETTINGS.fixedRate, SETTINGS.fixedSeconds));
+    }
+    const fixed = {
+      perimeter: fixedRateResult('perimeter', SETTINGS.fixedRate, 16, runs.perimeter),
+      bare: fixedRateResult('bare', SETTINGS.fixedRate, 16, runs.bare),
+    };
+    log(`webhook fixed rate ${SETTINGS.fixedRate}/s: p99 ${fixed.perimeter.p99Ms} ms, rounds ${fixed.perimeter.roundP99Ms.join(' ')} (bare ${fixed.bare.p99Ms} ms, rounds ${fixed.bare.roundP99Ms.join(' ')})`);
+    return fixed;
+  } finally {
+    await senders.perimeter.close();
+    await senders.bare.close();
   }
 }
 
@@ -204,6 +223,17 @@ function table(headers: string[], rows: (string | number)[][]): string {
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
 
+function fixedRateLine(results: { perimeter: FixedRateResult; bare: FixedRateResult }): string {
+  const { perimeter, bare } = results;
+  const rounds = (result: FixedRateResult) => `median of the rounds' p99 ${fixed(result.medianRoundP99Ms)} ms (${fixed(Math.min(...result.roundP99Ms))}-${fixed(Math.max(...result.roundP99Ms))})`;
+  return [
+    `Fixed rate ${SETTINGS.fixedRate} reviews/s, ${SETTINGS.fixedRounds} rounds of ${SETTINGS.fixedSeconds} s per server, the two in turn (open loop: evenly spaced, latency from when each review was handed to the pool, queueing included), up to 16 connections:`,
+    `perimeter p50 ${fixed(perimeter.p50Ms)} ms, p99 ${fixed(perimeter.p99Ms)} ms, max ${fixed(perimeter.maxMs, 1)} ms over its ${perimeter.requests} reviews, ${rounds(perimeter)};`,
+    `bare p50 ${fixed(bare.p50Ms)} ms, p99 ${fixed(bare.p99Ms)} ms, max ${fixed(bare.maxMs, 1)} ms, ${rounds(bare)};`,
+    `${perimeter.errors + perimeter.non2xx + bare.errors + bare.non2xx} errors; reviews sent at most ${fixed(Math.max(perimeter.maxSendLatenessMs, bare.maxSendLatenessMs))} ms after they were due`,
+  ].join(' ');
+}
+
 const work = await mkdtemp(path.join(tmpdir(), 'perimeter-bench-'));
 try {
   const started = new Date();
@@ -235,7 +265,7 @@ try {
         ]),
       ),
       '',
-      `Fixed rate ${SETTINGS.fixedRate} reviews/s for ${SETTINGS.fixedSeconds} s (open loop: evenly spaced, latency from when each review was handed to the pool, queueing included), up to 16 connections: perimeter p50 ${fixed(webhook.fixed.perimeter.p50Ms)} ms, p99 ${fixed(webhook.fixed.perimeter.p99Ms)} ms, max ${fixed(webhook.fixed.perimeter.maxMs, 1)} ms (bare p99 ${fixed(webhook.fixed.bare.p99Ms)} ms); ${webhook.fixed.perimeter.requests} reviews, ${webhook.fixed.perimeter.errors + webhook.fixed.perimeter.non2xx} errors; reviews sent at most ${fixed(Math.max(webhook.fixed.perimeter.maxSendLatenessMs, webhook.fixed.bare.maxSendLatenessMs))} ms after they were due`,
+      fixedRateLine(webhook.fixed),
     ],
     engine && ['Engine, shipped rules:', table(['object', 'µs per evaluation'], engine.map((row) => [row.label, fixed(row.microsPerObject)]))],
     audit && [
