@@ -39,11 +39,16 @@ export function readBenchArguments(args: readonly string[], where: { readonly ro
     throw new Error(`--only takes parts of the bench separated by commas, each one of ${BENCH_PARTS.join(', ')} (got "${values.only ?? ''}")`);
   }
   const parts = BENCH_PARTS.filter((part) => named.includes(part));
-  if (values.out !== undefined && (values.out === '' || statSync(path.resolve(where.cwd, values.out), { throwIfNoEntry: false })?.isDirectory() === true)) {
+  if (values.out !== undefined && (values.out === '' || namesDirectory(values.out, where.cwd))) {
     // Caught now rather than after twelve minutes of measuring.
     throw new Error(`--out takes the file to write the results to (got "${values.out}"${values.out === '' ? '' : ', a directory'})`);
   }
   const partial = parts.length < BENCH_PARTS.length;
   const resultsFile = values.out !== undefined ? path.resolve(where.cwd, values.out) : path.join(where.root, 'bench', `results${values.quick ? '.quick' : ''}${partial ? '.partial' : ''}.json`);
   return { quick: values.quick, parts, resultsFile };
+}
+
+/** A directory that exists, or a path written as one (`runs/`), which would otherwise be written as a file. */
+function namesDirectory(name: string, cwd: string): boolean {
+  return name.endsWith('/') || name.endsWith(path.sep) || statSync(path.resolve(cwd, name), { throwIfNoEntry: false })?.isDirectory() === true;
 }

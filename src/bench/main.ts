@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: the performance report. Prints tables and writes `bench/results.json`. Its
- * parts, in the order they run (the report puts memory last):
+ * `npm run bench`: the performance report. Prints tables and writes them with every measurement
+ * to `bench/results.json` (for a full run; see arguments.ts). Its parts, in the order they run
+ * (the report puts memory last):
  *
  * - webhook: over HTTPS, side by side in one run, `perimeter serve` with the default rules and
  *   the bare fastify server (the limit of this stack), at several concurrency levels, alternating

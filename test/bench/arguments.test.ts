@@ -2,7 +2,7 @@
  * What each `npm run bench` command line means: which parts run, in which order, and where the
  * results go; and the command lines refused, with what is wrong.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -12,6 +12,8 @@ const directory = await mkdtemp(path.join(tmpdir(), 'perimeter-bench-arguments-'
 t.teardown(() => rm(directory, { recursive: true, force: true }));
 const root = path.join(directory, 'checkout');
 const cwd = path.join(directory, 'started-here');
+// A directory where the bench was started; `src` is one only where the tests run (the checkout).
+await mkdir(path.join(cwd, 'runs'), { recursive: true });
 const where = { root, cwd };
 const ALL = ['webhook', 'memory', 'engine', 'audit'];
 
@@ -27,6 +29,7 @@ t.test('the parts run and where the results go', async (t) => {
     // Every part named is the full run, and writes where a full run does.
     { args: ['--only', 'audit,engine,memory,webhook'], quick: false, parts: ALL, resultsFile: path.join(root, 'bench/results.json') },
     { args: ['--out', 'runs/quiet.json'], quick: false, parts: ALL, resultsFile: path.join(cwd, 'runs/quiet.json') },
+    { args: ['--out', 'src'], quick: false, parts: ALL, resultsFile: path.join(cwd, 'src') },
     { args: ['--only', 'webhook', '--out', '/var/tmp/webhook.json'], quick: false, parts: ['webhook'], resultsFile: '/var/tmp/webhook.json' },
   ];
   for (const row of rows) {
@@ -47,6 +50,8 @@ t.test('command lines refused, with what is wrong', async (t) => {
     { args: ['--out', ''], message: /^--out takes the file to write the results to \(got ""\)$/ },
     { args: ['--out', directory], message: /^--out takes the file to write the results to \(got ".*", a directory\)$/ },
     { args: ['--out', '.'], message: /\(got "\.", a directory\)$/ },
+    { args: ['--out', 'runs'], message: /\(got "runs", a directory\)$/ },
+    { args: ['--out', 'later/'], message: /\(got "later\/", a directory\)$/ },
   ];
-  for (const row of rows) t.throws(() => readBenchArguments(row.args, { root, cwd: directory }), { message: row.message }, row.args.join(' '));
+  for (const row of rows) t.throws(() => readBenchArguments(row.args, where), { message: row.message }, row.args.join(' '));
 });

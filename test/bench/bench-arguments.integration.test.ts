@@ -13,9 +13,12 @@ import t from 'tap';
 const directory = await mkdtemp(path.join(tmpdir(), 'perimeter-bench-arguments-'));
 t.teardown(() => rm(directory, { recursive: true, force: true }));
 
-/** Runs the bench with `args`; its exit code and output. */
+/**
+ * Runs the bench with `args` as `npm run bench` does: in the checkout, with INIT_CWD naming the
+ * directory npm was run from (here the test's own). Its exit code and output.
+ */
 function bench(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.resolve('dist/bench/main.js'), ...args], { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.resolve('dist/bench/main.js'), ...args], { cwd: path.resolve('.'), env: { ...process.env, INIT_CWD: directory }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -24,8 +27,9 @@ function bench(...args: string[]): Promise<{ code: number | null; stdout: string
 }
 
 t.test('--quick --only engine runs the engine part alone, and --out takes the results', async (t) => {
+  // Relative: where npm was run from, not the checkout the bench runs in.
+  const run = await bench('--quick', '--only', 'engine', '--out', 'engine.json');
   const out = path.join(directory, 'engine.json');
-  const run = await bench('--quick', '--only', 'engine', '--out', out);
   t.equal(run.code, 0, run.stderr);
   t.match(run.stdout, /^perimeter bench, .* \(quick: .*\) \(only engine\)\n/, 'the heading says which part ran');
   t.match(run.stdout, /Engine, shipped rules:\n\| object/);
