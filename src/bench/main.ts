@@ -121,9 +121,10 @@ async function benchWebhook(work: string, requests: Review[]) {
  * of one or the other, so the p99 over all reviews is reported with each round's and their median.
  */
 async function benchFixedRate(servers: WebhookServers, requests: Review[]) {
+  const connections = 16;
   const senders = {
-    perimeter: new FixedRateSender(servers.perimeter.url, { ca: servers.ca, connections: 16 }),
-    bare: new FixedRateSender(servers.bare.url, { ca: servers.ca, connections: 16 }),
+    perimeter: new FixedRateSender(servers.perimeter.url, { ca: servers.ca, connections }),
+    bare: new FixedRateSender(servers.bare.url, { ca: servers.ca, connections }),
   };
   try {
     const runs: { perimeter: FixedRateRun[]; bare: FixedRateRun[] } = { perimeter: [], bare: [] };
@@ -134,8 +135,8 @@ async function benchFixedRate(servers: WebhookServers, requests: Review[]) {
       for (const name of order) runs[name].push(await senders[name].run(requests, SETTINGS.fixedRate, SETTINGS.fixedSeconds));
     }
     const fixed = {
-      perimeter: fixedRateResult('perimeter', SETTINGS.fixedRate, 16, runs.perimeter),
-      bare: fixedRateResult('bare', SETTINGS.fixedRate, 16, runs.bare),
+      perimeter: fixedRateResult('perimeter', SETTINGS.fixedRate, connections, runs.perimeter),
+      bare: fixedRateResult('bare', SETTINGS.fixedRate, connections, runs.bare),
     };
     log(`webhook fixed rate ${SETTINGS.fixedRate}/s: p99 ${fixed.perimeter.p99Ms} ms, rounds ${fixed.perimeter.roundP99Ms.join(' ')} (bare ${fixed.bare.p99Ms} ms, rounds ${fixed.bare.roundP99Ms.join(' ')})`);
     return fixed;
@@ -185,8 +186,9 @@ interface MemoryRun {
 }
 
 /**
- * RSS of a new `perimeter serve` (in `work`, whose development certificate it reuses): idle once ready (in cluster mode, once its caches have synced),
- * after at least `warmup` reviews, after at least `reviews` in all, and its peak.
+ * RSS of a new `perimeter serve` (in `work`, whose development certificate it reuses): idle once
+ * ready (in cluster mode, once its caches have synced), after at least `warmup` reviews, after at
+ * least `reviews` in all, and its peak.
  */
 async function measureMemory(work: string, requests: Review[], options: { warmup: number; reviews: number; kubeconfig?: string }): Promise<MemoryRun> {
   const server = await startPerimeter(work, rulesDir, distDir, options.kubeconfig);
@@ -228,7 +230,7 @@ function fixedRateLine(results: { perimeter: FixedRateResult; bare: FixedRateRes
   const { perimeter, bare } = results;
   const rounds = (result: FixedRateResult) => `median of the rounds' p99 ${fixed(result.medianRoundP99Ms)} ms (${fixed(Math.min(...result.roundP99Ms))}-${fixed(Math.max(...result.roundP99Ms))})`;
   return [
-    `Fixed rate ${SETTINGS.fixedRate} reviews/s, ${SETTINGS.fixedRounds} rounds of ${SETTINGS.fixedSeconds} s per server, the two in turn (open loop: evenly spaced, latency from when each review was handed to the pool, queueing included), up to 16 connections:`,
+    `Fixed rate ${SETTINGS.fixedRate} reviews/s, ${SETTINGS.fixedRounds} rounds of ${SETTINGS.fixedSeconds} s per server, the two in turn (open loop: evenly spaced, latency from when each review was handed to the pool, queueing included), up to ${perimeter.connections} connections:`,
     `perimeter p50 ${fixed(perimeter.p50Ms)} ms, p99 ${fixed(perimeter.p99Ms)} ms, max ${fixed(perimeter.maxMs, 1)} ms over its ${perimeter.requests} reviews, ${rounds(perimeter)};`,
     `bare p50 ${fixed(bare.p50Ms)} ms, p99 ${fixed(bare.p99Ms)} ms, max ${fixed(bare.maxMs, 1)} ms, ${rounds(bare)};`,
     `${perimeter.errors + perimeter.non2xx + bare.errors + bare.non2xx} errors; reviews sent at most ${fixed(Math.max(perimeter.maxSendLatenessMs, bare.maxSendLatenessMs))} ms after they were due`,
