@@ -47,8 +47,9 @@ export interface FixedRateResult extends LoadResult {
 /**
  * A pool of keep-alive connections to one server that sends reviews at a fixed rate for as long
  * as asked, as often as asked: the bench alternates two servers round by round, as it does for
- * throughput, so a busy spell of the machine falls on both, and the connections stay open between
- * rounds (a round never pays for TLS handshakes).
+ * throughput, so a busy spell of the machine lands in a round of either rather than in one
+ * server's whole run; the connections stay open between rounds (a round never pays for TLS
+ * handshakes).
  */
 export class FixedRateSender {
   private readonly pool: Pool;
