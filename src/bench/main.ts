@@ -71,6 +71,11 @@ interface WebhookRow {
   readonly rounds: readonly { readonly perimeter: number; readonly bare: number }[];
 }
 
+/** Which server goes first in a round: each in turn, so neither always runs on a warmer (or hotter) machine. */
+function inTurn(round: number): readonly ['perimeter', 'bare'] | readonly ['bare', 'perimeter'] {
+  return round % 2 === 0 ? ['perimeter', 'bare'] : ['bare', 'perimeter'];
+}
+
 /** Rounds of one server at one level: requests/s and latencies as medians of the rounds, max as the max. */
 function summary(results: LoadResult[]): LoadResult {
   const first = results[0]!;
@@ -96,9 +101,7 @@ async function benchWebhook(work: string, requests: Review[]) {
     for (const connections of SETTINGS.concurrency) {
       const runs: { perimeter: LoadResult[]; bare: LoadResult[] } = { perimeter: [], bare: [] };
       for (let round = 0; round < SETTINGS.rounds; round++) {
-        // Alternate which goes first, so neither always runs on a warmer (or hotter) machine.
-        const order = round % 2 === 0 ? (['perimeter', 'bare'] as const) : (['bare', 'perimeter'] as const);
-        for (const name of order) {
+        for (const name of inTurn(round)) {
           await load(servers[name], name, requests, options(connections, SETTINGS.warmupSeconds));
           runs[name].push(await load(servers[name], name, requests, options(connections, SETTINGS.seconds)));
           log(`webhook c=${connections} ${name}: ${runs[name].at(-1)!.requestsPerSecond.toFixed(0)} reviews/s`);
@@ -131,8 +134,7 @@ async function benchFixedRate(servers: WebhookServers, requests: Review[]) {
     // Warm-up: connections opened, both sides warmed.
     for (const name of ['perimeter', 'bare'] as const) await senders[name].run(requests, SETTINGS.fixedRate, SETTINGS.warmupSeconds);
     for (let round = 0; round < SETTINGS.fixedRounds; round++) {
-      const order = round % 2 === 0 ? (['perimeter', 'bare'] as const) : (['bare', 'perimeter'] as const);
-      for (const name of order) runs[name].push(await senders[name].run(requests, SETTINGS.fixedRate, SETTINGS.fixedSeconds));
+      for (const name of inTurn(round)) runs[name].push(await senders[name].run(requests, SETTINGS.fixedRate, SETTINGS.fixedSeconds));
     }
     const fixed = {
       perimeter: fixedRateResult('perimeter', SETTINGS.fixedRate, connections, runs.perimeter),

@@ -17,6 +17,7 @@ import dockerignoreModule from '@balena/dockerignore';
 import { DockerfileParser, type Copy, type Instruction, type JSONInstruction } from 'dockerfile-ast';
 import dockerfilelint from 'dockerfilelint';
 import { FakeApiServer } from '../../src/bench/fake-apiserver.js';
+import { developmentCa } from '../../src/bench/webhook.js';
 import { until } from '../helpers.js';
 import { get, post } from '../server/client.js';
 import { spawnServe } from '../server/serve-process.js';
@@ -154,7 +155,7 @@ t.test('the stages replayed here give a runtime that serves a review', async (t)
 
   const offline = await serve(['--cluster', 'off']);
   t.match(offline.stderr, /from rules \(mode enforce\)/, 'the image finds its default rules in its working directory');
-  const ca = await readFile(path.join(app, '.perimeter', 'ca.crt'), 'utf8');
+  const ca = developmentCa(app);
   const review = await readFile('examples/reviews/service-open-to-the-world.json', 'utf8');
   const answer = await post(offline.url, '/validate?timeout=10s', review, { ca });
   t.equal(answer.status, 200);

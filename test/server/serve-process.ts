@@ -1,18 +1,19 @@
 /** `perimeter serve` as users run it: the bundled executable, in a child process. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
+import { developmentCa } from '../../src/bench/webhook.js';
 
 const BIN = path.resolve('dist/bundle/perimeter.js');
 const RULES = path.resolve('rules');
 
 /**
  * Runs `node [nodeArgs] bin serve --host 127.0.0.1 --port 0 args` in `cwd` (with `env`, by default
- * this process's) until it says where it
- * serves (logging `silent` unless `args` sets a level); killed when the test ends, if still running,
- * and waited for, so that the test's other teardowns (removing `cwd`) find it gone.
+ * this process's) until it says where it serves (logging `silent` unless `args` sets a level).
+ * Killed when the test ends, if still running, and waited for, so that the test's other
+ * teardowns (removing `cwd`) find it gone.
  */
 export async function spawnServe(t: Test, options: { cwd: string; bin: string; args: string[]; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }) {
   const { cwd, bin, args, nodeArgs = [], env = process.env } = options;
@@ -46,6 +47,5 @@ export async function startServe(t: Test, extraArgs: string[] = [], nodeArgs: st
   const cwd = await mkdtemp(path.join(tmpdir(), 'perimeter-serve-'));
   t.teardown(() => rm(cwd, { recursive: true, force: true }));
   const served = await spawnServe(t, { cwd, bin: BIN, args: ['--rules', RULES, '--cluster', 'off', ...extraArgs], nodeArgs });
-  const ca = await readFile(path.join(cwd, '.perimeter', 'ca.crt'), 'utf8');
-  return { ...served, ca };
+  return { ...served, ca: developmentCa(cwd) };
 }
